@@ -1,0 +1,96 @@
+"""The two-layer network of section 5.7 (book p.156-162), built from the layers of common/.
+
+Affine1 -> Relu1 -> Affine2 -> SoftmaxWithLoss, walked forwards in `predict` and backwards
+in `gradient`. `numerical_gradient` computes the same gradients the slow way, as the oracle
+that `ch05/gradient_check.py` compares against.
+"""
+
+from collections import OrderedDict
+
+import numpy as np
+
+from common.gradient import numerical_gradient
+from common.layers import Affine, Relu, SoftmaxWithLoss
+
+
+class TwoLayerNet:
+    """input_size -> hidden_size (ReLU) -> output_size (softmax) network.
+
+    Weights are weight_init_std * N(0, 1) drawn from `seed` (an int, a numpy Generator or
+    None for fresh entropy); biases start at zero. `dtype` is float64 as in the book, or
+    float32 for speed. `params` holds W1 (input_size, hidden_size), b1 (hidden_size,),
+    W2 (hidden_size, output_size), b2 (output_size,); the layers share these arrays, so
+    update them in place (params[key] -= lr * grads[key]).
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        output_size: int,
+        weight_init_std: float = 0.01,
+        seed: int | np.random.Generator | None = None,
+        dtype: type | np.dtype = np.float64,
+    ) -> None:
+        rng = np.random.default_rng(seed)
+        self.params = {
+            "W1": (weight_init_std * rng.standard_normal((input_size, hidden_size))).astype(dtype),
+            "b1": np.zeros(hidden_size, dtype=dtype),
+            "W2": (weight_init_std * rng.standard_normal((hidden_size, output_size))).astype(dtype),
+            "b2": np.zeros(output_size, dtype=dtype),
+        }
+
+        self.layers = OrderedDict()
+        # The first layer's input is the data: nobody needs its gradient, so skip computing it.
+        self.layers["Affine1"] = Affine(self.params["W1"], self.params["b1"], need_dx=False)
+        self.layers["Relu1"] = Relu()
+        self.layers["Affine2"] = Affine(self.params["W2"], self.params["b2"])
+        self.lastLayer = SoftmaxWithLoss()
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, input_size) or (N, 1, 28, 28) -> scores (N, output_size), before softmax."""
+        for layer in self.layers.values():
+            x = layer.forward(x)
+        return x
+
+    def loss(self, x: np.ndarray, t: np.ndarray) -> float:
+        """Mean cross-entropy loss; t: integer labels (N,) or one-hot (N, output_size)."""
+        return self.lastLayer.forward(self.predict(x), t)
+
+    def accuracy(self, x: np.ndarray, t: np.ndarray, batch_size: int | None = None) -> float:
+        """Fraction of x classified as t. With batch_size, x is scored in chunks of that
+        many rows, which bounds memory for a whole data set and gives the same answer."""
+        labels = t if t.ndim == 1 else np.argmax(t, axis=1)
+        step = len(x) if batch_size is None else batch_size
+        correct = 0
+        for start in range(0, len(x), max(step, 1)):
+            scores = self.predict(x[start : start + step])
+            correct += int(np.count_nonzero(np.argmax(scores, axis=1) == labels[start : start + step]))
+        return correct / len(x)
+
+    def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Gradients of the loss by centred differences (slow: two forward passes per weight)."""
+
+        def loss_w(_: np.ndarray) -> float:
+            return self.loss(x, t)
+
+        return {key: numerical_gradient(loss_w, param) for key, param in self.params.items()}
+
+    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Gradients of the loss by backprop: one forward and one backward pass.
+
+        The loss of that forward pass is left in self.lastLayer.loss, so a trainer can
+        log it without a second forward pass.
+        """
+        self.loss(x, t)
+
+        dout = self.lastLayer.backward(1.0)
+        for layer in reversed(self.layers.values()):
+            dout = layer.backward(dout)
+
+        return {
+            "W1": self.layers["Affine1"].dW,
+            "b1": self.layers["Affine1"].db,
+            "W2": self.layers["Affine2"].dW,
+            "b2": self.layers["Affine2"].db,
+        }
