@@ -133,17 +133,23 @@ def _offline_hint(cache_file: Path) -> str:
     )
 
 
+def _probe_openml() -> None:
+    """Raise OSError within PROBE_TIMEOUT seconds when OpenML cannot be reached.
+
+    scikit-learn 1.9.1 retries its first request 3 times, 1 s apart, whatever n_retries
+    says; one bounded connect first makes "offline" a fast answer (and skips importing
+    scikit-learn, about 1 s).
+    """
+    socket.create_connection(OPENML_HOST, timeout=PROBE_TIMEOUT).close()
+
+
 def _fetch_openml_arrays(data_id: int, data_home: Path, cache_file: Path) -> dict[str, np.ndarray]:
     """Download through scikit-learn and split 60,000 / 10,000. Raises DataError when offline."""
     try:
-        # scikit-learn 1.9.1 retries its first request 3 times, 1 s apart, whatever n_retries
-        # says; one bounded connect first makes "offline" a fast answer (and skips importing
-        # scikit-learn, about 1 s).
-        socket.create_connection(OPENML_HOST, timeout=PROBE_TIMEOUT).close()
+        _probe_openml()
     except OSError as err:
-        raise DataError(
-            f"cannot reach OpenML to download data set {data_id} ({err}); {_offline_hint(cache_file)}"
-        ) from None
+        hint = _offline_hint(cache_file)
+        raise DataError(f"cannot reach OpenML to download data set {data_id} ({err}); {hint}") from None
 
     from sklearn.datasets import fetch_openml
 
@@ -265,7 +271,7 @@ def load_idx_dir(directory: str | os.PathLike) -> dict[str, np.ndarray]:
         want_ndim = 3 if key.startswith("x") else 1
         if array.ndim != want_ndim or (want_ndim == 3 and array.shape[1:] != (28, 28)):
             raise DataError(f"{found}: shape {array.shape}, expected {'(N, 28, 28)' if want_ndim == 3 else '(N,)'}")
-        arrays[key] = array.reshape(len(array), -1)
+        arrays[key] = array.reshape(len(array), -1) if want_ndim == 3 else array
     for split in ("train", "test"):
         if len(arrays[f"x_{split}"]) != len(arrays[f"t_{split}"]):
             raise DataError(
