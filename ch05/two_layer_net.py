@@ -94,3 +94,17 @@ class TwoLayerNet:
             "W2": self.layers["Affine2"].dW,
             "b2": self.layers["Affine2"].db,
         }
+
+    @classmethod
+    def from_params(cls, params: dict[str, np.ndarray]) -> "TwoLayerNet":
+        """A network holding the given W1, b1, W2, b2 (e.g. a run's params.npz); sizes come from their shapes."""
+        missing = {"W1", "b1", "W2", "b2"} - set(params)
+        if missing:
+            raise ValueError(f"parameters {sorted(missing)} are missing")
+        (input_size, hidden_size), output_size = params["W1"].shape, params["W2"].shape[1]
+        net = cls(input_size, hidden_size, output_size, seed=0, dtype=params["W1"].dtype)
+        for key, value in net.params.items():
+            if params[key].shape != value.shape:
+                raise ValueError(f"{key} has shape {params[key].shape}, expected {value.shape}")
+            value[...] = params[key]  # in place: the layers hold these arrays
+        return net

@@ -24,8 +24,9 @@ class Relu:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.mask = x > 0
-        # np.where rather than x * mask: negative inputs give 0.0, not -0.0.
-        return np.where(self.mask, x, 0)
+        # Not x * mask (gives -0.0) and not np.where(mask, x, 0), which turns NaN into 0 and
+        # would hide a diverging run: maximum propagates NaN.
+        return np.maximum(x, 0)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         # The upstream values pass where the *forward input* was positive; a 0/1 array

@@ -59,3 +59,69 @@ def _circle(ax):
     from matplotlib.patches import Circle
 
     return Circle((0.5, 0.5), 0.12, fill=False, lw=1.5, transform=ax.transData)
+
+
+def _accuracy_axes(fig: Figure, title: str):
+    ax = fig.add_subplot(1, 1, 1)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("accuracy")
+    ax.set_ylim(0, 1.0)
+    ax.grid(True, alpha=0.3)
+    ax.set_title(title)
+    return ax
+
+
+def plot_accuracy(history, source: str, path: str | os.PathLike) -> None:
+    """Train and test accuracy per evaluation (book figure 4-12, p.121). Writes a 640 x 480 PNG."""
+    epochs = [e.epoch for e in history.evaluations]
+    fig = Figure(figsize=(6.4, 4.8))
+    ax = _accuracy_axes(fig, f"Accuracy on {source}")
+    ax.plot(epochs, [e.train_acc for e in history.evaluations], marker="o", markersize=3, label="train")
+    ax.plot(epochs, [e.test_acc for e in history.evaluations], marker="s", markersize=3, linestyle="--", label="test")
+    last = history.evaluations[-1]
+    ax.legend(loc="lower right", title=f"final: train {last.train_acc:.4f}, test {last.test_acc:.4f}")
+    _save(fig, path)
+
+
+def smooth(values, window: int):
+    """Moving average over `window` points (shorter at the start, where fewer points exist)."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.float64)
+    cumulative = np.concatenate([[0.0], np.cumsum(values)])
+    counts = np.minimum(np.arange(1, len(values) + 1), window)
+    return (cumulative[1:] - cumulative[np.arange(1, len(values) + 1) - counts]) / counts
+
+
+def plot_loss(history, source: str, path: str | os.PathLike) -> None:
+    """Training loss per iteration, raw (light) and smoothed (dark). Writes a 640 x 480 PNG."""
+    losses = history.loss
+    window = max(1, min(history.iterations_per_epoch, len(losses) // 20 or 1))
+    iterations = range(1, len(losses) + 1)
+    fig = Figure(figsize=(6.4, 4.8))
+    ax = fig.add_subplot(1, 1, 1)
+    ax.plot(iterations, losses, color="tab:blue", alpha=0.25, linewidth=0.7, label="mini-batch loss")
+    ax.plot(iterations, smooth(losses, window), color="tab:blue", linewidth=1.8, label=f"mean of last {window}")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss (cross-entropy)")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    ax.set_title(f"Training loss on {source}")
+    ax.legend(loc="upper right")
+    _save(fig, path)
+
+
+def plot_compare(runs: list[tuple[str, str, object]], path: str | os.PathLike) -> None:
+    """Accuracy curves of several runs on one figure: runs are (label, data source, History).
+
+    Test accuracy solid, train accuracy dashed in the same colour. Writes an 800 x 500 PNG.
+    """
+    fig = Figure(figsize=(8, 5))
+    ax = _accuracy_axes(fig, "Accuracy per epoch (solid: test, dashed: train)")
+    for i, (label, source, history) in enumerate(runs):
+        colour = f"C{i % 10}"
+        epochs = [e.epoch for e in history.evaluations]
+        ax.plot(epochs, [e.test_acc for e in history.evaluations], color=colour, label=f"{label} ({source})")
+        ax.plot(epochs, [e.train_acc for e in history.evaluations], color=colour, linestyle="--", alpha=0.7)
+    ax.legend(loc="lower right", fontsize=8)
+    _save(fig, path)

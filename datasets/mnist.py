@@ -331,7 +331,8 @@ def load_mnist(
 
     def convert(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if normalize:
-            x = x.astype(np.float32) / np.float32(255)
+            x = x.astype(np.float32)
+            x /= np.float32(255)  # in place: one float32 copy of the images, not two
         if not flatten:
             x = x.reshape(-1, 1, 28, 28)
         if one_hot_label:

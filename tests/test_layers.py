@@ -187,6 +187,12 @@ def test_softmax_stays_finite_for_huge_logits(x):
     np.testing.assert_allclose(y.sum(axis=-1), 1.0)
 
 
+def test_relu_propagates_nan_instead_of_hiding_it():
+    out = Relu().forward(np.array([np.nan, -1.0, 2.0]))
+    assert np.isnan(out[0]) and out[1] == 0.0 and out[2] == 2.0
+    assert not np.signbit(out[1])  # 0.0, not -0.0
+
+
 def test_sigmoid_stays_finite_for_huge_inputs():
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         y = Sigmoid().forward(np.array([-1000.0, 0.0, 1000.0]))
