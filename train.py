@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quiet and (epoch % epoch_step == 0 or row.iteration == iterations):
             loss = f"{row.loss:.4f}" if row.loss is not None else "-"
             bar.write(
-                f"epoch {row.epoch:>6g}/{epochs_total:.4g}  loss {loss:>6}  "
+                f"epoch {row.epoch:>6.4g}/{epochs_total:.4g}  loss {loss:>6}  "
                 f"train acc {row.train_acc:.4f}  test acc {row.test_acc:.4f}"
             )
 
