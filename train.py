@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     dtype = np.dtype(args.dtype)
-    if dtype != x_train.dtype:
+    if dtype != x_train.dtype:  # float64 on request; load_mnist gives float32
         x_train, x_test = x_train.astype(dtype), x_test.astype(dtype)
 
     per_epoch = max(len(x_train) // args.batch_size, 1)

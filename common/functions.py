@@ -39,14 +39,33 @@ def as_batch(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"logits must be (N, C) or (C,), got shape {x.shape}")
     if t.shape == x.shape:
         return x, t
-    if t.shape == x.shape[:1] and np.issubdtype(t.dtype, np.integer):
-        if t.size and (t.min() < 0 or t.max() >= x.shape[1]):
+    if t.shape == x.shape[:1] and t.dtype.kind in "iu":  # integer labels (issubdtype is slow)
+        if t.size and (t.max() >= x.shape[1] or (t.dtype.kind == "i" and t.min() < 0)):
             raise ValueError(f"integer labels must lie in [0, {x.shape[1]}), got {t.min()}..{t.max()}")
         return x, t
     raise ValueError(
         f"labels of shape {t.shape} and dtype {t.dtype} do not fit logits of shape {x.shape}: "
         f"pass integer labels of shape {x.shape[:1]} or one-hot labels of shape {x.shape}"
     )
+
+
+def softmax_with_loss(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, float]:
+    """softmax(x) and the mean cross-entropy against t, from one pass over the logits.
+
+    x: (N, C) logits; t: integer labels (N,) or one-hot (N, C), already batched (see as_batch).
+    Returns (y (N, C) in x's dtype, loss as a Python float). The loss is
+    mean(log(sum(exp(shifted))) - shifted[t]), log-softmax written out, so it is exact
+    where the book's log(y + 1e-7) is not, and finite for logits of +-1000.
+    """
+    shifted = x - x.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=1, keepdims=True)  # >= 1: the row maximum contributes exp(0)
+    n = x.shape[0]
+    if t.shape == x.shape:
+        picked = (t * shifted).sum() - (t.sum(axis=1) * np.log(total[:, 0])).sum()
+    else:
+        picked = shifted[np.arange(n), t].sum() - np.log(total).sum()
+    return e / total, float(-picked / n)
 
 
 def softmax_cross_entropy(x: np.ndarray, t: np.ndarray) -> float:
@@ -56,14 +75,4 @@ def softmax_cross_entropy(x: np.ndarray, t: np.ndarray) -> float:
     x: (N, C) or (C,) logits. t: integer labels (N,) or a scalar, or one-hot (N, C) or (C,).
     Returns a Python float.
     """
-    x, t = as_batch(x, t)
-    log_y = log_softmax(x)
-    return float(cross_entropy_from_log_probs(log_y, t))
-
-
-def cross_entropy_from_log_probs(log_y: np.ndarray, t: np.ndarray) -> np.floating:
-    """log_y: (N, C) log-probabilities; t: (N,) integer labels or (N, C) one-hot."""
-    n = log_y.shape[0]
-    if t.shape == log_y.shape:
-        return -(t * log_y).sum() / n
-    return -log_y[np.arange(n), t].sum() / n
+    return softmax_with_loss(*as_batch(x, t))[1]

@@ -8,7 +8,7 @@ or into the forward input, and float32 in gives float32 out.
 
 import numpy as np
 
-from common.functions import as_batch, cross_entropy_from_log_probs, log_softmax
+from common.functions import as_batch, softmax_with_loss
 
 
 class Relu:
@@ -24,14 +24,13 @@ class Relu:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.mask = x > 0
-        # Not x * mask (gives -0.0) and not np.where(mask, x, 0), which turns NaN into 0 and
-        # would hide a diverging run: maximum propagates NaN.
+        # Not np.where(mask, x, 0): that turns NaN into 0 and would hide a diverging run.
         return np.maximum(x, 0)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         # The upstream values pass where the *forward input* was positive; a 0/1 array
         # alone, or a mask taken from dout, would be wrong (see ch05/relu_backward.py).
-        return np.where(self.mask, dout, 0)
+        return dout * self.mask
 
 
 class Sigmoid:
@@ -106,9 +105,7 @@ class SoftmaxWithLoss:
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
         self.x_shape = x.shape
         x, self.t = as_batch(x, t)
-        log_y = log_softmax(x)
-        self.y = np.exp(log_y)
-        self.loss = float(cross_entropy_from_log_probs(log_y, self.t))
+        self.y, self.loss = softmax_with_loss(x, self.t)
         return self.loss
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
