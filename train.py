@@ -93,10 +93,11 @@ def load_data(args: argparse.Namespace):
     """The data set, with any fallback warning printed as one line."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        # keep_pixels: the trainer gathers batches from the uint8 images (see common/trainer.py).
         if args.data.startswith("idx:"):
-            data = load_mnist(idx_dir=args.data[4:], data_home=args.data_home)
+            data = load_mnist(idx_dir=args.data[4:], data_home=args.data_home, keep_pixels=True)
         else:
-            data = load_mnist(dataset=args.data, data_home=args.data_home)
+            data = load_mnist(dataset=args.data, data_home=args.data_home, keep_pixels=True)
     for warning in caught:
         print(f"note: {warning.message}", file=sys.stderr)
     return data
@@ -164,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"train acc {row.train_acc:.4f}  test acc {row.test_acc:.4f}"
             )
 
+    pixels = data.pixels[0] if dtype == np.float32 else None  # float64 batches come from x_train
     trainer = Trainer(
         net,
         x_train,
@@ -176,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         args.seed,
         on_iteration,
         on_evaluation,
+        train_pixels=pixels,
     )
     code, started = 0, time.perf_counter()
     try:

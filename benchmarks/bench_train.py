@@ -72,12 +72,13 @@ def load_data(cfg: dict) -> tuple[tuple[np.ndarray, ...], str]:
 
 
 def normalized(data: tuple) -> tuple:
-    """float32 images in [0, 1], as load_mnist(normalize=True) gives them to train.py and the peers."""
-    x_train, t_train, x_test, t_test = data
-    x_train, x_test = x_train.astype(np.float32), x_test.astype(np.float32)
+    """float32 images in [0, 1] as load_mnist gives them to train.py and the peers, plus the
+    uint8 training images that train.py also passes to the trainer (train_pixels)."""
+    pixels, t_train, x_test, t_test = data
+    x_train, x_test = pixels.astype(np.float32), x_test.astype(np.float32)
     x_train /= np.float32(255)  # in place, as the loader does
     x_test /= np.float32(255)
-    return x_train, t_train, x_test, t_test
+    return x_train, t_train, x_test, t_test, pixels  # pixels: as load_mnist(keep_pixels=True) keeps them
 
 
 # ----------------------------------------------------------------------------- contestants
@@ -85,10 +86,12 @@ def normalized(data: tuple) -> tuple:
 
 def run_ours(data: tuple, cfg: dict, seed: int) -> tuple[float, float]:
     """Timed from building the network to the last evaluation, exactly as train.py runs it."""
-    x_train, t_train, x_test, t_test = data
+    x_train, t_train, x_test, t_test, pixels = data
     start = time.perf_counter()
     net = TwoLayerNet(784, cfg["hidden"], 10, weight_init_std=0.01, seed=seed, dtype=np.float32)
-    trainer = Trainer(net, x_train, t_train, x_test, t_test, cfg["iterations"], cfg["batch"], cfg["lr"], seed)
+    trainer = Trainer(
+        net, x_train, t_train, x_test, t_test, cfg["iterations"], cfg["batch"], cfg["lr"], seed, train_pixels=pixels
+    )
     history = trainer.run()
     return time.perf_counter() - start, history.evaluations[-1].test_acc
 
@@ -97,7 +100,7 @@ def run_sklearn(data: tuple, cfg: dict, seed: int) -> tuple[float, float]:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
-    x_train, t_train, x_test, t_test = data
+    x_train, t_train, x_test, t_test, _ = data
     epochs = round(cfg["iterations"] / (cfg["n_train"] // cfg["batch"]))
     model = MLPClassifier(
         hidden_layer_sizes=(cfg["hidden"],),
@@ -126,7 +129,7 @@ def run_sklearn(data: tuple, cfg: dict, seed: int) -> tuple[float, float]:
 def run_torch(data: tuple, cfg: dict, seed: int) -> tuple[float, float]:
     import torch
 
-    x_train, t_train, x_test, t_test = (torch.from_numpy(a) for a in data)
+    x_train, t_train, x_test, t_test = (torch.from_numpy(a) for a in data[:4])
     t_train, t_test = t_train.long(), t_test.long()
     torch.manual_seed(seed)
     model = torch.nn.Sequential(

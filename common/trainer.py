@@ -22,6 +22,7 @@ DIVERGENCE_FACTOR = 10.0
 # Rows scored at once in an evaluation: bounds memory, gives the same answer, and keeps the
 # (chunk, hidden) intermediates in cache (2,000 rows: 44 ms a pass over MNIST, 52 at 10,000).
 EVAL_CHUNK = 2_000
+PIXEL_MAX = np.float32(255)
 
 
 class TrainingDiverged(Exception):
@@ -74,6 +75,11 @@ class Trainer:
     """Train `net` (anything with params, gradient, lastLayer.loss and accuracy) with SGD.
 
     x_train: (N, D) float images, t_train: (N,) integer labels; likewise the test set.
+    train_pixels: optionally, the same training images as uint8 (what load_mnist(...,
+    keep_pixels=True) gives in .pixels[0]) when x_train is float32 pixels / 255. Batches
+    are then gathered from these and divided by 255 into a float32 buffer: bitwise the
+    same input, but a random batch reads 78 KB of memory instead of 314 KB, which saves
+    about 60 us of a 370 us iteration on a 2-core machine.
     on_iteration(i, loss) is called after every update, on_evaluation(row) after every
     evaluation; both are for progress display. `history` is filled as training goes, so
     it is complete up to the point where run() raised (divergence, KeyboardInterrupt).
@@ -92,6 +98,7 @@ class Trainer:
         seed: int | np.random.Generator | None = 0,
         on_iteration: Callable[[int, float], None] | None = None,
         on_evaluation: Callable[[Evaluation], None] | None = None,
+        train_pixels: np.ndarray | None = None,
     ) -> None:
         if not 1 <= batch_size <= len(x_train):
             raise ValueError(f"batch size {batch_size} must lie in 1..{len(x_train)} (the training set size)")
@@ -111,6 +118,18 @@ class Trainer:
         # Batches are gathered into these buffers: no large allocation per iteration.
         self._x_batch = np.empty((batch_size, *x_train.shape[1:]), dtype=x_train.dtype)
         self._t_batch = np.empty((batch_size, *t_train.shape[1:]), dtype=t_train.dtype)
+        self.train_pixels = None
+        if train_pixels is not None:
+            pixels = np.asarray(train_pixels).reshape(x_train.shape)
+            sample = slice(0, min(len(x_train), 1000))
+            if (
+                pixels.dtype != np.uint8
+                or x_train.dtype != np.float32
+                or not np.array_equal(pixels[sample] / PIXEL_MAX, x_train[sample])
+            ):
+                raise ValueError("train_pixels must be uint8 images whose float32 value / 255 is x_train")
+            self.train_pixels = pixels
+            self._pixel_batch = np.empty(self._x_batch.shape, dtype=np.uint8)
 
     def evaluate(self, iteration: int) -> Evaluation:
         since = self.history.loss[self._last_eval_iteration : iteration]
@@ -140,7 +159,11 @@ class Trainer:
                 if (i - 1) % per_epoch == 0:  # one draw per epoch: cheaper than one per iteration
                     epoch_batches = self.rng.integers(0, n, size=(per_epoch, self.batch_size))
                 batch = epoch_batches[(i - 1) % per_epoch]
-                np.take(self.x_train, batch, axis=0, out=self._x_batch)
+                if self.train_pixels is None:
+                    np.take(self.x_train, batch, axis=0, out=self._x_batch)
+                else:  # a quarter of the bytes to gather, then the loader's own x / 255
+                    np.take(self.train_pixels, batch, axis=0, out=self._pixel_batch)
+                    np.divide(self._pixel_batch, PIXEL_MAX, out=self._x_batch)
                 np.take(self.t_train, batch, axis=0, out=self._t_batch)
                 grads = net.gradient(self._x_batch, self._t_batch)
                 for key, grad in grads.items():

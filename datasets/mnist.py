@@ -64,10 +64,11 @@ class LoadedData(tuple):
     for titles and logs ("MNIST sample (4,000 train / 1,000 test, shipped)").
     """
 
-    def __new__(cls, train: tuple, test: tuple, name: str, source: str) -> "LoadedData":
+    def __new__(cls, train: tuple, test: tuple, name: str, source: str, pixels=None) -> "LoadedData":
         obj = super().__new__(cls, (train, test))
         obj.name = name
         obj.source = source
+        obj.pixels = pixels  # (x_train, x_test) as uint8 (N, 784), with keep_pixels=True
         return obj
 
 
@@ -300,6 +301,7 @@ def load_mnist(
     idx_dir: str | os.PathLike | None = None,
     data_home: str | os.PathLike | None = None,
     download: bool = True,
+    keep_pixels: bool = False,
 ) -> LoadedData:
     """Load MNIST like the book: ((x_train, t_train), (x_test, t_test)), with .source and .name.
 
@@ -308,7 +310,8 @@ def load_mnist(
     dataset: "default" (full MNIST when cached or downloadable, else the shipped sample
     with a DataFallbackWarning), "mnist" or "fashion-mnist" (full, or DataError), or
     "sample". idx_dir: load a folder of IDX files instead. download: False never touches
-    the network.
+    the network. keep_pixels: also return the images as uint8 (N, 784) in `.pixels`, at no
+    cost (they are what normalize starts from); the trainer samples batches from them.
     """
     if idx_dir is not None:
         arrays, name = load_idx_dir(idx_dir), "idx"
@@ -344,6 +347,7 @@ def load_mnist(
         convert(arrays["x_test"], arrays["t_test"]),
         name,
         _describe(name, arrays, str(idx_dir)),
+        (arrays["x_train"], arrays["x_test"]) if keep_pixels else None,
     )
 
 
