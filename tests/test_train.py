@@ -272,3 +272,29 @@ def test_history_json_is_strict_json(tmp_path):
     out = tmp_path / "run"
     run("train.py", "--data", "sample", "--lr", "100", "--out", str(out), "--quiet", "--no-plots")
     json.loads((out / "history.json").read_text(), parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+
+
+def test_batches_from_uint8_pixels_give_the_same_history_number_for_number():
+    data = load_mnist(dataset="sample", keep_pixels=True)
+    (x_train, t_train), (x_test, t_test) = data
+    pixels = data.pixels[0]
+    assert pixels.dtype == np.uint8 and pixels.shape == x_train.shape
+    histories = []
+    for train_pixels in (None, pixels):
+        net = TwoLayerNet(784, 20, 10, seed=2, dtype=np.float32)
+        trainer = Trainer(net, x_train, t_train, x_test, t_test, 130, 100, 0.1, 2, train_pixels=train_pixels)
+        histories.append(without_times(trainer.run()))
+    assert histories[0] == histories[1]
+
+
+def test_pixels_that_are_not_the_images_are_refused(sample):
+    x_train, t_train, x_test, t_test = sample
+    pixels = load_mnist(dataset="sample", keep_pixels=True).pixels[0]
+    net = TwoLayerNet(784, 5, 10, dtype=np.float32)
+    shifted = np.roll(pixels, 1, axis=0)  # other images
+    for wrong in (shifted, pixels.astype(np.float32)):
+        with pytest.raises(ValueError, match="train_pixels must be uint8 images"):
+            Trainer(net, x_train, t_train, x_test, t_test, 1, 100, train_pixels=wrong)
+    net64 = TwoLayerNet(784, 5, 10, dtype=np.float64)
+    with pytest.raises(ValueError, match="train_pixels"):
+        Trainer(net64, x_train.astype(np.float64), t_train, x_test, t_test, 1, 100, train_pixels=pixels)
