@@ -9,6 +9,7 @@ Everything runs in float64 (in float32 the rounding error of the loss swamps the
 """
 
 import argparse
+import dataclasses
 import sys
 import warnings
 from pathlib import Path
@@ -22,6 +23,7 @@ import numpy as np
 
 from ch05.two_layer_net import TwoLayerNet
 from ch05.wrong_layers import BROKEN, AffineWrongDb, ReluMaskOnly
+from common.cli import OneLineArgumentParser, positive_int
 from common.gradient import (
     DEFAULT_STEP,
     DEFAULT_TOLERANCE,
@@ -90,10 +92,9 @@ def check_network(
         indices = sample_indices(param.shape, subset if subset else param.size, rng)
         numeric = numerical_gradient_at(loss_w, param, indices, h)
         analytic = np.array([grad_backprop[key][i] for i in indices])
-        comparison = compare(key, analytic, numeric, tolerance)
-        comparison.shape = param.shape
-        comparison.worst_index = indices[comparison.worst_index[0]] if indices else ()
-        results.append(comparison)
+        # compare() saw flat vectors of the checked entries; report in the parameter's terms.
+        flat = compare(key, analytic, numeric, tolerance)
+        results.append(dataclasses.replace(flat, shape=param.shape, worst_index=indices[flat.worst_index[0]]))
     return results
 
 
@@ -144,13 +145,15 @@ def print_table(results: list[Comparison]) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = OneLineArgumentParser(
         description="Compare backprop gradients with numerical (centred-difference) gradients.",
         epilog="Exit code: 0 all PASS, 1 any FAIL, 2 bad usage.",
     )
     parser.add_argument("--layers", action="store_true", help="check each layer on its own (random inputs)")
-    parser.add_argument("--batch", type=int, default=3, help="images in the network check (default 3, as the book)")
-    parser.add_argument("--subset", type=int, default=None, help="check only K random entries per parameter")
+    parser.add_argument(
+        "--batch", type=positive_int, default=3, help="images in the network check (default 3, as the book)"
+    )
+    parser.add_argument("--subset", type=positive_int, default=None, help="check only K random entries per parameter")
     parser.add_argument("--seed", type=int, default=0, help="seed for weights and random inputs (default 0)")
     parser.add_argument(
         "--step", type=float, default=DEFAULT_STEP, help=f"h of the centred difference ({DEFAULT_STEP:g})"
@@ -168,8 +171,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         + "; ".join(f"{k}: {v}" for k, v in BROKEN.items()),
     )
     args = parser.parse_args(argv)
-    if args.batch < 1 or (args.subset is not None and args.subset < 1):
-        parser.error("--batch and --subset must be at least 1")
     if not (0 < args.step < 1) or not (0 < args.tolerance < 1):
         parser.error("--step and --tolerance must lie strictly between 0 and 1")
     return args

@@ -1,6 +1,6 @@
 """Softmax and cross-entropy, written to stay finite for any logits.
 
-The book (p.69 and p.91) computes the loss as ``-sum(t * log(y + 1e-7))`` on the
+The book (p.69 and p.91) computes the loss as ``-sum(t * log(y + delta))``, delta = 1e-7, on the
 softmax output ``y``. The ``1e-7`` biases both the loss and its numerical
 gradient, which is what a gradient check is trying to measure, so here the loss
 is taken straight from the logits through log-softmax (the log-sum-exp trick).
@@ -55,7 +55,7 @@ def softmax_with_loss(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, float]:
     x: (N, C) logits; t: integer labels (N,) or one-hot (N, C), already batched (see as_batch).
     Returns (y (N, C) in x's dtype, loss as a Python float). The loss is
     mean(log(sum(exp(shifted))) - shifted[t]), log-softmax written out, so it is exact
-    where the book's log(y + 1e-7) is not, and finite for logits of +-1000.
+    where the book's log(y + delta) is not, and finite for logits of +-1000.
     """
     # Reducing along the short class axis of a (N, C) C-ordered array is slow in numpy (7 us
     # for the row maxima at N = 100, C = 10); in a column-major copy the same reductions are
