@@ -23,15 +23,9 @@ from ch05.two_layer_net import TwoLayerNet
 from common.cli import OneLineArgumentParser, positive_float, positive_int
 from common.runs import library_versions, machine, write_run
 from common.trainer import Evaluation, Trainer, TrainingDiverged
-from datasets.mnist import DATASETS, DataError, load_mnist
+from datasets.mnist import DataError, data_spec, load_data_spec
 
 MAX_EPOCH_LINES = 20  # per-epoch lines printed at most; the history file keeps every epoch
-
-
-def data_choice(text: str) -> str:
-    if text in DATASETS or (text.startswith("idx:") and len(text) > 4):
-        return text
-    raise argparse.ArgumentTypeError(f"unknown data {text!r}: choose one of {', '.join(DATASETS)} or idx:FOLDER")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -51,7 +45,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="seed for weights and batches (default 0)")
     parser.add_argument(
         "--data",
-        type=data_choice,
+        type=data_spec,
         default="default",
         help="default (full MNIST if cached or downloadable, else the shipped sample), mnist, "
         "fashion-mnist, sample, or idx:FOLDER of MNIST IDX files",
@@ -94,10 +88,7 @@ def load_data(args: argparse.Namespace):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         # keep_pixels: the trainer gathers batches from the uint8 images (see common/trainer.py).
-        if args.data.startswith("idx:"):
-            data = load_mnist(idx_dir=args.data[4:], data_home=args.data_home, keep_pixels=True)
-        else:
-            data = load_mnist(dataset=args.data, data_home=args.data_home, keep_pixels=True)
+        data = load_data_spec(args.data, data_home=args.data_home, keep_pixels=True)
     for warning in caught:
         print(f"note: {warning.message}", file=sys.stderr)
     return data

@@ -16,28 +16,27 @@ if __package__ in (None, ""):
 from ch05.two_layer_net import TwoLayerNet
 from common.cli import OneLineArgumentParser
 from common.runs import RunError, read_params, read_run
-from datasets.mnist import DATASETS, DataError, load_mnist
+from datasets.mnist import DataError, data_spec, load_data_spec
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineArgumentParser(description="Score a run's saved parameters on train and test data.")
     parser.add_argument("run", type=Path, help="a run folder written by train.py")
-    parser.add_argument("--data", choices=[d for d in DATASETS if d != "default"], help="data (default: the run's)")
+    parser.add_argument(
+        "--data", type=data_spec, help="mnist, fashion-mnist, sample or idx:FOLDER (default: what the run used)"
+    )
     args = parser.parse_args(argv)
     try:
         _, config = read_run(args.run)
         net = TwoLayerNet.from_params(read_params(args.run))
+        spec = args.data or {"mnist-sample": "sample", "idx": None}.get(config.get("data"), config.get("data"))
+        if spec is None:
+            raise DataError(f"{args.run} was trained on IDX files; pass --data idx:FOLDER to say which")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            dataset = args.data or {"mnist-sample": "sample"}.get(config.get("data"), config.get("data"))
-            if dataset == "idx":
-                dataset = None
-            data = load_mnist(dataset=dataset, download=False) if dataset else None
+            data = load_data_spec(spec, download=False)
     except (RunError, DataError, ValueError) as err:
         print(f"evaluate.py: error: {err}", file=sys.stderr)
-        return 2
-    if data is None:
-        print("evaluate.py: error: the run used IDX files; pass --data to choose what to score on", file=sys.stderr)
         return 2
     (x_train, t_train), (x_test, t_test) = data
     x_train, x_test = x_train.astype(net.params["W1"].dtype), x_test.astype(net.params["W1"].dtype)

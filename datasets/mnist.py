@@ -351,6 +351,24 @@ def load_mnist(
     )
 
 
+def load_data_spec(spec: str, **kwargs) -> LoadedData:
+    """load_mnist from a command-line spec: default, mnist, fashion-mnist, sample or idx:FOLDER."""
+    if spec.startswith("idx:") and len(spec) > 4:
+        return load_mnist(idx_dir=spec[4:], **kwargs)
+    if spec in DATASETS:
+        return load_mnist(dataset=spec, **kwargs)
+    raise DataError(f"unknown data {spec!r}: choose one of {', '.join(DATASETS)} or idx:FOLDER")
+
+
+def data_spec(text: str) -> str:
+    """argparse type for a data spec: the spec itself, or a one-line usage error."""
+    import argparse
+
+    if text in DATASETS or (text.startswith("idx:") and len(text) > 4):
+        return text
+    raise argparse.ArgumentTypeError(f"unknown data {text!r}: choose one of {', '.join(DATASETS)} or idx:FOLDER")
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m datasets.mnist`: fill (or check) the cache, e.g. on a machine with network."""
     import argparse

@@ -341,3 +341,14 @@ def test_module_cli_reports_offline_in_one_line(tmp_path):
     assert "Traceback" not in result.stderr
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: cannot reach OpenML")
+
+
+def test_data_specs_name_every_source(tmp_path):
+    from datasets.mnist import load_data_spec
+
+    assert load_data_spec("sample").name == "mnist-sample"
+    write_idx_dir(tmp_path / "idx")
+    assert load_data_spec(f"idx:{tmp_path / 'idx'}").name == "idx"
+    for wrong in ("idx:", "mnsit", ""):
+        with pytest.raises(DataError, match="unknown data"):
+            load_data_spec(wrong)
