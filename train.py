@@ -22,7 +22,7 @@ from tqdm import tqdm
 from ch05.two_layer_net import TwoLayerNet
 from common.cli import OneLineArgumentParser, positive_float, positive_int
 from common.runs import library_versions, machine, write_run
-from common.trainer import Evaluation, Trainer, TrainingDiverged
+from common.trainer import Evaluation, Trainer, TrainingDiverged, iterations_per_epoch
 from datasets.mnist import DataError, data_spec, load_data_spec
 
 MAX_EPOCH_LINES = 20  # per-epoch lines printed at most; the history file keeps every epoch
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     if dtype != x_train.dtype:  # float64 on request; load_mnist gives float32
         x_train, x_test = x_train.astype(dtype), x_test.astype(dtype)
 
-    per_epoch = max(len(x_train) // args.batch_size, 1)
+    per_epoch = iterations_per_epoch(len(x_train), args.batch_size)
     iterations = args.epochs * per_epoch if args.epochs else (args.iters or 10_000)
     net = TwoLayerNet(x_train.shape[1], args.hidden, 10, args.weight_init_std, seed=args.seed, dtype=dtype)
     config = {

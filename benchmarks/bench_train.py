@@ -39,7 +39,7 @@ if __package__ in (None, ""):
 import numpy as np
 
 from ch05.two_layer_net import TwoLayerNet
-from common.trainer import EVAL_CHUNK, Trainer
+from common.trainer import EVAL_CHUNK, Trainer, iterations_per_epoch
 
 BOOK = {"n_train": 60_000, "n_test": 10_000, "iterations": 10_000, "batch": 100, "lr": 0.1, "hidden": 50}
 TINY = {"n_train": 3_000, "n_test": 500, "iterations": 300, "batch": 100, "lr": 0.1, "hidden": 50}
@@ -101,7 +101,7 @@ def run_sklearn(data: tuple, cfg: dict, seed: int) -> tuple[float, float]:
     from sklearn.neural_network import MLPClassifier
 
     x_train, t_train, x_test, t_test, _ = data
-    epochs = round(cfg["iterations"] / (cfg["n_train"] // cfg["batch"]))
+    epochs = round(cfg["iterations"] / iterations_per_epoch(cfg["n_train"], cfg["batch"]))
     model = MLPClassifier(
         hidden_layer_sizes=(cfg["hidden"],),
         activation="relu",
@@ -141,7 +141,7 @@ def run_torch(data: tuple, cfg: dict, seed: int) -> tuple[float, float]:
             layer.bias.zero_()
     optimizer = torch.optim.SGD(model.parameters(), lr=cfg["lr"])
     generator = torch.Generator().manual_seed(seed)
-    per_epoch, n = max(cfg["n_train"] // cfg["batch"], 1), cfg["n_train"]
+    per_epoch, n = iterations_per_epoch(cfg["n_train"], cfg["batch"]), cfg["n_train"]
 
     def accuracy(x, t):
         with torch.no_grad():
@@ -169,7 +169,7 @@ def run_torch(data: tuple, cfg: dict, seed: int) -> tuple[float, float]:
 def matmul_work(cfg: dict) -> list[tuple[tuple[int, int], tuple[int, int], bool, int]]:
     """Every matrix product of our run: (A shape, B shape, A transposed?, how many times)."""
     b, h, n_eval = cfg["batch"], cfg["hidden"], cfg["n_train"] + cfg["n_test"]
-    per_epoch = max(cfg["n_train"] // b, 1)
+    per_epoch = iterations_per_epoch(cfg["n_train"], b)
     evaluations = 1 + cfg["iterations"] // per_epoch + (1 if cfg["iterations"] % per_epoch else 0)
     work = [
         ((b, 784), (784, h), False, cfg["iterations"]),  # Affine1 forward

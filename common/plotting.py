@@ -6,7 +6,9 @@ touches no global state, and every file is written atomically.
 
 import os
 
+import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Circle
 
 from common.atomic import atomic_path
 
@@ -39,7 +41,7 @@ def draw_relu_graph(path: str | os.PathLike) -> None:
         ax.axis("off")
         ax.set_aspect("equal")
         ax.set_title(title)
-        ax.add_patch(_circle(ax))
+        ax.add_patch(Circle((0.5, 0.5), 0.12, fill=False, lw=1.5))
         ax.text(0.5, 0.5, "relu", ha="center", va="center", fontsize=13)
         forward = {"arrowstyle": "-|>", "color": FORWARD_COLOUR, "lw": 1.5}
         backward = {"arrowstyle": "-|>", "color": BACKWARD_COLOUR, "lw": 1.5}
@@ -53,12 +55,6 @@ def draw_relu_graph(path: str | os.PathLike) -> None:
         ax.text(0.2, 0.22, dx_label, ha="center", color=BACKWARD_COLOUR, fontsize=15)
         ax.text(0.5, 0.04, f"backward {note}", ha="center", fontsize=10, color=BACKWARD_COLOUR)
     _save(fig, path)
-
-
-def _circle(ax):
-    from matplotlib.patches import Circle
-
-    return Circle((0.5, 0.5), 0.12, fill=False, lw=1.5, transform=ax.transData)
 
 
 def _accuracy_axes(fig: Figure, title: str):
@@ -95,8 +91,6 @@ def plot_accuracy(history, source: str, path: str | os.PathLike) -> None:
 
 def smooth(values, window: int):
     """Moving average over `window` points (shorter at the start, where fewer points exist)."""
-    import numpy as np
-
     values = np.asarray(values, dtype=np.float64)
     cumulative = np.concatenate([[0.0], np.cumsum(values)])
     counts = np.minimum(np.arange(1, len(values) + 1), window)

@@ -25,6 +25,11 @@ EVAL_CHUNK = 2_000
 PIXEL_MAX = np.float32(255)
 
 
+def iterations_per_epoch(train_size: int, batch_size: int) -> int:
+    """Updates in one epoch: a whole number (the book's float iter_per_epoch is not), at least 1."""
+    return max(train_size // batch_size, 1)
+
+
 class TrainingDiverged(Exception):
     """The loss became non-finite or exploded; `iteration` and `loss` say where."""
 
@@ -110,7 +115,7 @@ class Trainer:
         self.rng = np.random.default_rng(seed)
         self.on_iteration = on_iteration
         self.on_evaluation = on_evaluation
-        self.history = History(iterations_per_epoch=max(len(x_train) // batch_size, 1))
+        self.history = History(iterations_per_epoch=iterations_per_epoch(len(x_train), batch_size))
         classes = t_train.shape[1] if t_train.ndim == 2 else max(int(t_train.max()) + 1, 2)
         self.loss_limit = DIVERGENCE_FACTOR * math.log(classes)
         self._start = 0.0

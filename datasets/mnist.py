@@ -15,6 +15,7 @@ allow_pickle=False, and every cache is checked (shapes, dtypes, label range, per
 counts of the official split) before it is used.
 """
 
+import argparse
 import gzip
 import os
 import socket
@@ -362,8 +363,6 @@ def load_data_spec(spec: str, **kwargs) -> LoadedData:
 
 def data_spec(text: str) -> str:
     """argparse type for a data spec: the spec itself, or a one-line usage error."""
-    import argparse
-
     if text in DATASETS or (text.startswith("idx:") and len(text) > 4):
         return text
     raise argparse.ArgumentTypeError(f"unknown data {text!r}: choose one of {', '.join(DATASETS)} or idx:FOLDER")
@@ -371,8 +370,6 @@ def data_spec(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m datasets.mnist`: fill (or check) the cache, e.g. on a machine with network."""
-    import argparse
-
     parser = argparse.ArgumentParser(description="Download full MNIST through scikit-learn into the verified cache.")
     parser.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist")
     parser.add_argument(
