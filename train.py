@@ -20,10 +20,10 @@ import numpy as np
 from tqdm import tqdm
 
 from ch05.two_layer_net import TwoLayerNet
-from common.cli import OneLineArgumentParser, positive_float, positive_int
-from common.runs import library_versions, machine, write_run
-from common.trainer import Evaluation, Trainer, TrainingDiverged, iterations_per_epoch
+from common.trainer import Evaluation, PixelBatches, Trainer, TrainingDiverged, iterations_per_epoch
 from datasets.mnist import DataError, data_spec, load_data_spec
+from tooling.cli import OneLineArgumentParser, positive_float, positive_int
+from tooling.runs import library_versions, machine, write_run
 
 MAX_EPOCH_LINES = 20  # per-epoch lines printed at most; the history file keeps every epoch
 
@@ -87,7 +87,7 @@ def load_data(args: argparse.Namespace):
     """The data set, with any fallback warning printed as one line."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        # keep_pixels: the trainer gathers batches from the uint8 images (see common/trainer.py).
+        # keep_pixels: batches are gathered from the uint8 images (PixelBatches in common/trainer.py).
         data = load_data_spec(args.data, data_home=args.data_home, keep_pixels=True)
     for warning in caught:
         print(f"note: {warning.message}", file=sys.stderr)
@@ -102,12 +102,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"train.py: error: {err}", file=sys.stderr)
         return 2
     (x_train, t_train), (x_test, t_test) = data
-    if args.batch_size > len(x_train):
-        print(
-            f"train.py: error: --batch-size {args.batch_size} is larger than the {len(x_train):,} training images",
-            file=sys.stderr,
-        )
-        return 2
     dtype = np.dtype(args.dtype)
     if dtype != x_train.dtype:  # float64 on request; load_mnist gives float32
         x_train, x_test = x_train.astype(dtype), x_test.astype(dtype)
@@ -115,12 +109,32 @@ def main(argv: list[str] | None = None) -> int:
     per_epoch = iterations_per_epoch(len(x_train), args.batch_size)
     iterations = args.epochs * per_epoch if args.epochs else (args.iters or 10_000)
     net = TwoLayerNet(x_train.shape[1], args.hidden, 10, args.weight_init_std, seed=args.seed, dtype=dtype)
+    try:
+        trainer = Trainer(
+            net,
+            x_train,
+            t_train,
+            x_test,
+            t_test,
+            iterations=iterations,
+            batch_size=args.batch_size,
+            learning_rate=args.lr,
+            seed=args.seed,
+            # float64 batches come from x_train itself; float32 ones from the uint8 pixels
+            batches=PixelBatches(data.pixels[0], x_train) if dtype == np.float32 else None,
+        )
+    except ValueError:
+        print(
+            f"train.py: error: --batch-size {args.batch_size} is larger than the {len(x_train):,} training images",
+            file=sys.stderr,
+        )
+        return 2
     config = {
         "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "iterations": iterations,
         "iterations_per_epoch": per_epoch,
         "network": f"TwoLayerNet({x_train.shape[1]}, {args.hidden}, 10)",
-        "data": data.name,
+        "data": data.spec,
         "data_source": data.source,
         "versions": library_versions(),
         "machine": machine(),
@@ -156,21 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"train acc {row.train_acc:.4f}  test acc {row.test_acc:.4f}"
             )
 
-    pixels = data.pixels[0] if dtype == np.float32 else None  # float64 batches come from x_train
-    trainer = Trainer(
-        net,
-        x_train,
-        t_train,
-        x_test,
-        t_test,
-        iterations,
-        args.batch_size,
-        args.lr,
-        args.seed,
-        on_iteration,
-        on_evaluation,
-        train_pixels=pixels,
-    )
+    trainer.on_iteration, trainer.on_evaluation = on_iteration, on_evaluation
     code, started = 0, time.perf_counter()
     try:
         trainer.run()

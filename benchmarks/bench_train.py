@@ -21,6 +21,7 @@ trains once. Reported: medians of the repeats, and ratios.
 """
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -39,11 +40,12 @@ if __package__ in (None, ""):
 import numpy as np
 
 from ch05.two_layer_net import TwoLayerNet
-from common.trainer import EVAL_CHUNK, Trainer, iterations_per_epoch
+from common.trainer import EVAL_CHUNK, PixelBatches, Trainer, iterations_per_epoch
 
 BOOK = {"n_train": 60_000, "n_test": 10_000, "iterations": 10_000, "batch": 100, "lr": 0.1, "hidden": 50}
 TINY = {"n_train": 3_000, "n_test": 500, "iterations": 300, "batch": 100, "lr": 0.1, "hidden": 50}
-TARGETS = {"torch": 0.5, "sklearn": 0.75, "bound_share": 0.65, "peak_mb": 500}
+# ours / peer at most (issue 8), and peak memory of a full-size run.
+TARGETS = {"torch": 0.7, "sklearn": 0.9, "peak_mb": 500}
 
 
 # ----------------------------------------------------------------------------- data
@@ -84,16 +86,38 @@ def normalized(data: tuple) -> tuple:
 # ----------------------------------------------------------------------------- contestants
 
 
-def run_ours(data: tuple, cfg: dict, seed: int) -> tuple[float, float]:
-    """Timed from building the network to the last evaluation, exactly as train.py runs it."""
+def run_ours(data: tuple, cfg: dict, seed: int, without: str | None = None) -> tuple[float, float]:
+    """Timed from building the network to the last evaluation, exactly as train.py runs it.
+
+    without: switch one speed trick off (a name of TRICKS), to measure what it saves.
+    """
     x_train, t_train, x_test, t_test, pixels = data
     start = time.perf_counter()
     net = TwoLayerNet(784, cfg["hidden"], 10, weight_init_std=0.01, seed=seed, dtype=np.float32)
+    if without == "need_dx":
+        net.layers["Affine1"].need_dx = True
+    batches = None if without == "pixel_batches" else PixelBatches(pixels, x_train)
     trainer = Trainer(
-        net, x_train, t_train, x_test, t_test, cfg["iterations"], cfg["batch"], cfg["lr"], seed, train_pixels=pixels
+        net,
+        x_train,
+        t_train,
+        x_test,
+        t_test,
+        iterations=cfg["iterations"],
+        batch_size=cfg["batch"],
+        learning_rate=cfg["lr"],
+        seed=seed,
+        batches=batches,
     )
     history = trainer.run()
     return time.perf_counter() - start, history.evaluations[-1].test_acc
+
+
+# The speed tricks in the teaching code, each of which --ablate times switched off.
+TRICKS = {
+    "pixel_batches": "batches gathered from uint8 pixels (common.trainer.PixelBatches)",
+    "need_dx": "no input gradient for the first layer (Affine(..., need_dx=False))",
+}
 
 
 def run_sklearn(data: tuple, cfg: dict, seed: int) -> tuple[float, float]:
@@ -250,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tiny", action="store_true", help="a small configuration that runs in seconds")
     parser.add_argument("--skip", nargs="*", default=[], choices=("sklearn", "torch", "memory"), help="leave out")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--ablate", action="store_true", help="also time ours with each speed trick switched off (see TRICKS)"
+    )
     args = parser.parse_args(argv)
     cfg = TINY if args.tiny else BOOK
 
@@ -262,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     contestants = {"ours": run_ours, "sklearn": run_sklearn, "torch": run_torch}
+    if args.ablate:
+        for trick in TRICKS:
+            contestants[f"without {trick}"] = functools.partial(run_ours, without=trick)
     if "sklearn" in args.skip:
         del contestants["sklearn"]
     if "torch" in args.skip:
@@ -298,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         "torch": "PyTorch CPU",
         "sklearn": "scikit-learn MLPClassifier",
         "bound": "matmul bound",
-    }
+    } | {f"without {trick}": f"ours without {trick}" for trick in TRICKS}
     for name, values in times.items():
         ratio = "1.00" if name == "ours" else f"{median['ours'] / median[name]:.2f}"
         acc = f"{accuracy[name]:.4f}" if name in accuracy else "-"
@@ -309,13 +339,18 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         f"matmul throughput: ours {gflop / median['ours']:.1f} GFLOP/s of {gflop / median['bound']:.1f} GFLOP/s "
-        f"measured for the same products ({gflop:.1f} GFLOP): {share:.0%} of the bound"
+        f"measured for the same products ({gflop:.1f} GFLOP)"
     )
+    print(f"share of matmul bound: {share:.0%} (bound time / our time)")
+    for trick, what in TRICKS.items():
+        if f"without {trick}" in median:
+            without = median[f"without {trick}"]
+            saved = without - median["ours"]
+            print(f"{what}: saves {saved:.2f} s, {saved / without:.1%} of the run without it")
     checks = [("ours / PyTorch", median["ours"] / median["torch"], TARGETS["torch"])] if "torch" in median else []
     if "sklearn" in median:
         checks.append(("ours / MLPClassifier", median["ours"] / median["sklearn"], TARGETS["sklearn"]))
     verdicts = [(label, value <= target, f"{value:.2f} (target <= {target})") for label, value, target in checks]
-    verdicts.append(("share of matmul bound", share >= TARGETS["bound_share"], f"{share:.0%} (target >= 65%)"))
     if peak is not None:
         verdicts.append(("peak memory", peak <= TARGETS["peak_mb"], f"{peak:.0f} MB (target <= 500 MB)"))
     for label, ok, text in verdicts:

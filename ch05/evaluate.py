@@ -14,9 +14,9 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ch05.two_layer_net import TwoLayerNet
-from common.cli import OneLineArgumentParser
-from common.runs import RunError, read_params, read_run
 from datasets.mnist import DataError, data_spec, load_data_spec
+from tooling.cli import OneLineArgumentParser
+from tooling.runs import RunError, read_params, read_run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,9 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _, config = read_run(args.run)
         net = TwoLayerNet.from_params(read_params(args.run))
-        spec = args.data or {"mnist-sample": "sample", "idx": None}.get(config.get("data"), config.get("data"))
-        if spec is None:
-            raise DataError(f"{args.run} was trained on IDX files; pass --data idx:FOLDER to say which")
+        spec = args.data or config.get("data", "default")  # config.json records the run's data spec
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             data = load_data_spec(spec, download=False)

@@ -23,7 +23,6 @@ import numpy as np
 
 from ch05.two_layer_net import TwoLayerNet
 from ch05.wrong_layers import BROKEN, AffineWrongDb, ReluMaskOnly
-from common.cli import OneLineArgumentParser, positive_int
 from common.gradient import (
     DEFAULT_STEP,
     DEFAULT_TOLERANCE,
@@ -35,6 +34,7 @@ from common.gradient import (
 )
 from common.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 from datasets.mnist import DataError, DataFallbackWarning, load_mnist
+from tooling.cli import OneLineArgumentParser, positive_int
 
 
 def load_inputs(count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, str]:
@@ -76,12 +76,15 @@ def check_network(
     subset: int | None = None,
     rng: np.random.Generator | None = None,
 ) -> list[Comparison]:
-    """Compare net.gradient with centred differences of net.loss, one Comparison per parameter.
+    """Compare net.gradient with net.numerical_gradient (book p.162), one Comparison per parameter.
 
     subset: check only that many randomly chosen entries of each parameter (faster).
     """
-    grad_backprop = net.gradient(x, t)
-    grad_backprop = {key: value.copy() for key, value in grad_backprop.items()}
+    grad_backprop = {key: value.copy() for key, value in net.gradient(x, t).items()}
+    if subset is None:
+        grad_numerical = net.numerical_gradient(x, t, h)
+        return [compare(key, grad_backprop[key], grad_numerical[key], tolerance) for key in net.params]
+
     rng = rng if rng is not None else np.random.default_rng(0)
 
     def loss_w(_: np.ndarray) -> float:
@@ -89,7 +92,7 @@ def check_network(
 
     results = []
     for key, param in net.params.items():
-        indices = sample_indices(param.shape, subset if subset else param.size, rng)
+        indices = sample_indices(param.shape, subset, rng)
         numeric = numerical_gradient_at(loss_w, param, indices, h)
         analytic = np.array([grad_backprop[key][i] for i in indices])
         # compare() saw flat vectors of the checked entries; report in the parameter's terms.

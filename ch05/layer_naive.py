@@ -25,3 +25,7 @@ class AddLayer:
 
     def backward(self, dout: float) -> tuple[float, float]:
         return dout, dout
+
+
+if __name__ == "__main__":
+    print("layer_naive.py defines MulLayer and AddLayer; see them at work: python ch05/buy_apple.py")

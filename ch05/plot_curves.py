@@ -14,9 +14,9 @@ if __package__ in (None, ""):
     # repository root first so `common` resolves to ours.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common.cli import OneLineArgumentParser
-from common.plotting import plot_compare
-from common.runs import RunError, read_run
+from tooling.cli import OneLineArgumentParser
+from tooling.plotting import plot_compare
+from tooling.runs import RunError, read_run
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,10 +19,10 @@ if __package__ in (None, ""):
 
 import numpy as np
 
+from ch05.graphs import draw_relu_graph
 from ch05.wrong_layers import ReluMaskOnly
 from common.gradient import check_layer
 from common.layers import Relu
-from common.plotting import draw_relu_graph
 
 X = np.array([[1.0, -0.5], [-2.0, 3.0]])
 # Chosen so both mistakes show: dout < 0 where x > 0, and dout > 0 where x < 0.

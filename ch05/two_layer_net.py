@@ -5,11 +5,19 @@ in `gradient`. `numerical_gradient` computes the same gradients the slow way, as
 that `ch05/gradient_check.py` compares against.
 """
 
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    # Run as a file (python ch05/two_layer_net.py, or cd ch05 && python two_layer_net.py): put the repository root
+    # first on sys.path so `common`, `datasets` and `ch05` resolve to ours.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from collections import OrderedDict
 
 import numpy as np
 
-from common.gradient import numerical_gradient
+from common.gradient import DEFAULT_STEP, numerical_gradient
 from common.layers import Affine, Relu, SoftmaxWithLoss
 
 
@@ -68,32 +76,39 @@ class TwoLayerNet:
             correct += int(np.count_nonzero(np.argmax(scores, axis=1) == labels[start : start + step]))
         return correct / len(x)
 
-    def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """Gradients of the loss by centred differences (slow: two forward passes per weight)."""
+    def numerical_gradient(self, x: np.ndarray, t: np.ndarray, h: float = DEFAULT_STEP) -> dict[str, np.ndarray]:
+        """Gradients of the loss by centred differences with step h (book p.160; slow: two
+        forward passes per weight). The oracle that ch05/gradient_check.py compares with."""
 
         def loss_w(_: np.ndarray) -> float:
             return self.loss(x, t)
 
-        return {key: numerical_gradient(loss_w, param) for key, param in self.params.items()}
+        return {key: numerical_gradient(loss_w, param, h) for key, param in self.params.items()}
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """Gradients of the loss by backprop: one forward and one backward pass.
+        """Gradients of the loss by backprop (book p.160): one forward and one backward pass."""
+        return self.loss_and_gradient(x, t)[1]
 
-        The loss of that forward pass is left in self.lastLayer.loss, so a trainer can
-        log it without a second forward pass.
+    def loss_and_gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+        """The loss of the forward pass and the gradients of the backward pass that follows it.
+
+        A trainer logs that loss instead of calling loss() again: one forward pass, not two.
         """
-        self.loss(x, t)
+        # forward
+        loss = self.loss(x, t)
 
+        # backward
         dout = self.lastLayer.backward(1.0)
         for layer in reversed(self.layers.values()):
             dout = layer.backward(dout)
 
-        return {
+        grads = {
             "W1": self.layers["Affine1"].dW,
             "b1": self.layers["Affine1"].db,
             "W2": self.layers["Affine2"].dW,
             "b2": self.layers["Affine2"].db,
         }
+        return loss, grads
 
     @classmethod
     def from_params(cls, params: dict[str, np.ndarray]) -> "TwoLayerNet":
@@ -108,3 +123,12 @@ class TwoLayerNet:
                 raise ValueError(f"{key} has shape {params[key].shape}, expected {value.shape}")
             value[...] = params[key]  # in place: the layers hold these arrays
         return net
+
+
+if __name__ == "__main__":
+    # A module, not a script: show what it holds, then say what to run.
+    net = TwoLayerNet(784, 50, 10, seed=0)
+    x, t = np.random.default_rng(0).random((3, 784)), np.array([0, 1, 2])
+    print("TwoLayerNet(784, 50, 10): " + ", ".join(f"{k} {v.shape}" for k, v in net.params.items()))
+    print(f"loss on 3 random images before training: {net.loss(x, t):.4f} (ln 10 = {np.log(10):.4f})")
+    print("train it: python ch05/train_neuralnet.py; check its gradients: python ch05/gradient_check.py")

@@ -4,6 +4,14 @@ A check that never fails proves nothing. These are the mistakes readers actually
 `python ch05/gradient_check.py --broken NAME` must report FAIL and exit 1 on each.
 """
 
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    # Run as a file (python ch05/wrong_layers.py, or cd ch05 && python wrong_layers.py): put the repository root
+    # first on sys.path so `common`, `datasets` and `ch05` resolve to ours.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import numpy as np
 
 from common.layers import Affine, Relu
@@ -37,3 +45,10 @@ BROKEN = {
     "relu-mask-only": "ReLU backward returns the 0/1 mask of dout > 0 (ch05/relu_backward.py)",
     "affine-mean-db": "Affine backward averages db over the batch instead of summing",
 }
+
+
+if __name__ == "__main__":
+    print(
+        "wrong_layers.py holds deliberately wrong layers; watch the check catch one: "
+        "python ch05/gradient_check.py --broken relu-mask-only"
+    )

@@ -22,7 +22,6 @@ DIVERGENCE_FACTOR = 10.0
 # Rows scored at once in an evaluation: bounds memory, gives the same answer, and keeps the
 # (chunk, hidden) intermediates in cache (2,000 rows: 44 ms a pass over MNIST, 52 at 10,000).
 EVAL_CHUNK = 2_000
-PIXEL_MAX = np.float32(255)
 
 
 def iterations_per_epoch(train_size: int, batch_size: int) -> int:
@@ -77,17 +76,15 @@ class History:
 
 
 class Trainer:
-    """Train `net` (anything with params, gradient, lastLayer.loss and accuracy) with SGD.
+    """Train `net` (anything with params, loss_and_gradient and accuracy) with mini-batch SGD.
 
-    x_train: (N, D) float images, t_train: (N,) integer labels; likewise the test set.
-    train_pixels: optionally, the same training images as uint8 (what load_mnist(...,
-    keep_pixels=True) gives in .pixels[0]) when x_train is float32 pixels / 255. Batches
-    are then gathered from these and divided by 255 into a float32 buffer: bitwise the
-    same input, but a random batch reads 78 KB of memory instead of 314 KB, which saved
-    about 60 us per iteration on a 2-core machine (README, Speed).
-    on_iteration(i, loss) is called after every update, on_evaluation(row) after every
-    evaluation; both are for progress display. `history` is filled as training goes, so
-    it is complete up to the point where run() raised (divergence, KeyboardInterrupt).
+    x_train: (N, D) float images, t_train: (N,) integer labels or (N, C) one-hot; likewise
+    the test set. iterations: parameter updates in all. seed: an int or a numpy Generator
+    for the batch draws. batches: how a batch of images is gathered from its indices,
+    x_train[indices] unless given (see PixelBatches). on_iteration(i, loss) is called after
+    every update, on_evaluation(row) after every evaluation; both are for progress display.
+    `history` is filled as training goes, so it is complete up to the point where run()
+    raised (divergence, KeyboardInterrupt).
     """
 
     def __init__(
@@ -97,13 +94,14 @@ class Trainer:
         t_train: np.ndarray,
         x_test: np.ndarray,
         t_test: np.ndarray,
+        *,
         iterations: int,
         batch_size: int = 100,
         learning_rate: float = 0.1,
         seed: int | np.random.Generator | None = 0,
+        batches: Callable[[np.ndarray], np.ndarray] | None = None,
         on_iteration: Callable[[int, float], None] | None = None,
         on_evaluation: Callable[[Evaluation], None] | None = None,
-        train_pixels: np.ndarray | None = None,
     ) -> None:
         if not 1 <= batch_size <= len(x_train):
             raise ValueError(f"batch size {batch_size} must lie in 1..{len(x_train)} (the training set size)")
@@ -113,6 +111,7 @@ class Trainer:
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.rng = np.random.default_rng(seed)
+        self.batches = batches if batches is not None else x_train.__getitem__
         self.on_iteration = on_iteration
         self.on_evaluation = on_evaluation
         self.history = History(iterations_per_epoch=iterations_per_epoch(len(x_train), batch_size))
@@ -120,21 +119,6 @@ class Trainer:
         self.loss_limit = DIVERGENCE_FACTOR * math.log(classes)
         self._start = 0.0
         self._last_eval_iteration = 0
-        # Batches are gathered into these buffers: no large allocation per iteration.
-        self._x_batch = np.empty((batch_size, *x_train.shape[1:]), dtype=x_train.dtype)
-        self._t_batch = np.empty((batch_size, *t_train.shape[1:]), dtype=t_train.dtype)
-        self.train_pixels = None
-        if train_pixels is not None:
-            pixels = np.asarray(train_pixels).reshape(x_train.shape)
-            sample = slice(0, min(len(x_train), 1000))
-            if (
-                pixels.dtype != np.uint8
-                or x_train.dtype != np.float32
-                or not np.array_equal(pixels[sample] / PIXEL_MAX, x_train[sample])
-            ):
-                raise ValueError("train_pixels must be uint8 images whose float32 value / 255 is x_train")
-            self.train_pixels = pixels
-            self._pixel_batch = np.empty(self._x_batch.shape, dtype=np.uint8)
 
     def evaluate(self, iteration: int) -> Evaluation:
         since = self.history.loss[self._last_eval_iteration : iteration]
@@ -155,26 +139,20 @@ class Trainer:
     def run(self) -> History:
         """Train for self.iterations updates. Raises TrainingDiverged; KeyboardInterrupt passes."""
         net, params, lr = self.net, self.net.params, self.learning_rate
-        per_epoch, n = self.history.iterations_per_epoch, len(self.x_train)
+        per_epoch, train_size = self.history.iterations_per_epoch, len(self.x_train)
         self._start = time.perf_counter()
         self.evaluate(0)
         # A diverging run overflows on its way to the stop below; the stop reports it once.
         with np.errstate(over="ignore", invalid="ignore"):
             for i in range(1, self.iterations + 1):
-                if (i - 1) % per_epoch == 0:  # one draw per epoch: cheaper than one per iteration
-                    epoch_batches = self.rng.integers(0, n, size=(per_epoch, self.batch_size))
-                batch = epoch_batches[(i - 1) % per_epoch]
-                if self.train_pixels is None:
-                    np.take(self.x_train, batch, axis=0, out=self._x_batch)
-                else:  # a quarter of the bytes to gather, then the loader's own x / 255
-                    np.take(self.train_pixels, batch, axis=0, out=self._pixel_batch)
-                    np.divide(self._pixel_batch, PIXEL_MAX, out=self._x_batch)
-                np.take(self.t_train, batch, axis=0, out=self._t_batch)
-                grads = net.gradient(self._x_batch, self._t_batch)
-                for key, grad in grads.items():
-                    params[key] -= lr * grad  # in place: the layers hold these same arrays
+                batch_mask = self.rng.integers(0, train_size, size=self.batch_size)  # book: np.random.choice
+                x_batch = self.batches(batch_mask)
+                t_batch = self.t_train[batch_mask]
 
-                loss = net.lastLayer.loss  # from gradient()'s own forward pass: no second pass
+                loss, grads = net.loss_and_gradient(x_batch, t_batch)
+                for key in params:
+                    params[key] -= lr * grads[key]  # in place: the layers hold these same arrays
+
                 self.history.loss.append(loss)
                 if not loss <= self.loss_limit:  # also true for NaN
                     self.history.status = f"diverged at iteration {i}"
@@ -185,3 +163,26 @@ class Trainer:
                     self.evaluate(i)
         self.history.status = "completed"
         return self.history
+
+
+class PixelBatches:
+    """Batches gathered from the uint8 pixels of float32 images that are pixels / 255.
+
+    Bitwise the same batches as x_train[indices], but a random batch reads 78 KB of memory
+    instead of 314 KB: on the book run this saves SAVING (README, Speed).
+    Use: Trainer(..., batches=PixelBatches(pixels, x_train)).
+    """
+
+    def __init__(self, pixels: np.ndarray, x_train: np.ndarray) -> None:
+        pixels = np.asarray(pixels).reshape(x_train.shape)
+        sample = slice(0, min(len(x_train), 1000))
+        if (
+            pixels.dtype != np.uint8
+            or x_train.dtype != np.float32
+            or not np.array_equal(pixels[sample] / np.float32(255), x_train[sample])
+        ):
+            raise ValueError("pixels must be uint8 images whose float32 value / 255 is x_train")
+        self.pixels = pixels
+
+    def __call__(self, indices: np.ndarray) -> np.ndarray:
+        return self.pixels[indices] / np.float32(255)

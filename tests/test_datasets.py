@@ -1,4 +1,4 @@
-"""datasets/mnist.py: the shipped sample, IDX files, the verified cache, and offline behaviour.
+"""datasets/: the shipped sample, IDX files, the verified cache, and offline behaviour.
 
 No test touches the network: scikit-learn's fetch and our reachability probe are replaced.
 """
@@ -18,16 +18,10 @@ import numpy as np
 import pytest
 
 import datasets.make_sample as make_sample
-from datasets import mnist
-from datasets.mnist import (
-    MNIST_TEST_COUNTS,
-    MNIST_TRAIN_COUNTS,
-    DataError,
-    DataFallbackWarning,
-    cache_path,
-    load_mnist,
-    read_idx,
-)
+from datasets import openml
+from datasets.idx import read_idx
+from datasets.mnist import DataError, DataFallbackWarning, load_mnist
+from datasets.openml import MNIST_TEST_COUNTS, MNIST_TRAIN_COUNTS, cache_path
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +34,7 @@ def no_network(monkeypatch, tmp_path):
     def unreachable():
         raise socket.gaierror(-2, "Name or service not known")
 
-    monkeypatch.setattr(mnist, "_probe_openml", unreachable)
+    monkeypatch.setattr(openml, "_probe_openml", unreachable)
 
 
 def labels_with_counts(counts):
@@ -59,7 +53,7 @@ def fake_openml(monkeypatch, counts=(MNIST_TRAIN_COUNTS, MNIST_TEST_COUNTS), cal
             calls.append(kwargs)
         return x, t.astype(str).astype(object)
 
-    monkeypatch.setattr(mnist, "_probe_openml", lambda: None)
+    monkeypatch.setattr(openml, "_probe_openml", lambda: None)
     monkeypatch.setattr(sklearn.datasets, "fetch_openml", fetch_openml)
 
 
@@ -69,7 +63,7 @@ def failing_fetch(monkeypatch, error):
     def fetch_openml(**kwargs):
         raise error
 
-    monkeypatch.setattr(mnist, "_probe_openml", lambda: None)
+    monkeypatch.setattr(openml, "_probe_openml", lambda: None)
     monkeypatch.setattr(sklearn.datasets, "fetch_openml", fetch_openml)
 
 
@@ -84,7 +78,7 @@ def test_sample_shapes_dtype_range_and_balance():
     assert x_train.max() == 255 and x_train.min() == 0
     assert np.bincount(t_train).tolist() == [400] * 10
     assert np.bincount(t_test).tolist() == [100] * 10
-    assert data.name == "mnist-sample" and "sample" in data.source
+    assert data.spec == "sample" and "sample" in data.source
     assert (ROOT / "datasets" / "mnist_sample.npz").stat().st_size <= 1.5e6
 
 
@@ -163,7 +157,7 @@ def test_idx_directory_loads(tmp_path, gz):
     np.testing.assert_array_equal(x_train[:, 0], arrays["train-images-idx3-ubyte"])
     np.testing.assert_array_equal(t_test, arrays["t10k-labels-idx1-ubyte"])
     assert x_test.shape == (10, 1, 28, 28)
-    assert data.name == "idx" and "IDX files" in data.source
+    assert data.spec.startswith("idx:") and "IDX files" in data.source
 
 
 def test_truncated_idx_file_is_named(tmp_path):
@@ -210,7 +204,7 @@ def test_download_is_converted_into_a_verified_cache_then_reused(monkeypatch):
     fake_openml(monkeypatch, calls=calls)
     data = load_mnist(dataset="mnist", normalize=False)
     (x_train, t_train), (x_test, t_test) = data
-    assert data.name == "mnist" and data.source.startswith("MNIST (60,000 train / 10,000 test")
+    assert data.spec == "mnist" and data.source.startswith("MNIST (60,000 train / 10,000 test")
     assert x_train.shape == (60000, 784) and x_test.shape == (10000, 784) and x_train.dtype == np.uint8
     assert np.bincount(t_test).tolist() == list(MNIST_TEST_COUNTS)
     assert calls[0]["data_id"] == 554 and calls[0]["parser"] == "liac-arff" and calls[0]["as_frame"] is False
@@ -227,7 +221,7 @@ def test_default_prefers_full_mnist_when_cached(monkeypatch):
     load_mnist(dataset="mnist")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert load_mnist(download=False).name == "mnist"
+        assert load_mnist(download=False).spec == "mnist"
 
 
 def test_corrupt_cache_is_reported_and_rebuilt(monkeypatch):
@@ -239,7 +233,7 @@ def test_corrupt_cache_is_reported_and_rebuilt(monkeypatch):
     fake_openml(monkeypatch, calls=calls)
     with pytest.warns(UserWarning, match="MNIST cache at .* cannot be read.*rebuilding"):
         data = load_mnist(dataset="mnist")
-    assert len(calls) == 1 and data.name == "mnist"
+    assert len(calls) == 1 and data.spec == "mnist"
     np.load(cache, allow_pickle=False).close()  # whole again
 
 
@@ -268,7 +262,7 @@ def test_fashion_mnist_goes_through_the_same_code(monkeypatch):
     fake_openml(monkeypatch, counts=((6000,) * 10, (1000,) * 10), calls=calls)
     data = load_mnist(dataset="fashion-mnist")
     assert calls[0]["data_id"] == 40996
-    assert data.name == "fashion-mnist" and data.source.startswith("Fashion-MNIST")
+    assert data.spec == "fashion-mnist" and data.source.startswith("Fashion-MNIST")
     assert cache_path("fashion-mnist").is_file()
 
 
@@ -278,7 +272,7 @@ def test_fashion_mnist_goes_through_the_same_code(monkeypatch):
 def test_offline_default_falls_back_to_the_sample_with_one_warning():
     with pytest.warns(DataFallbackWarning) as record:
         data = load_mnist()
-    assert data.name == "mnist-sample"
+    assert data.spec == "sample"
     assert len(record) == 1
     message = str(record[0].message)
     assert "\n" not in message
@@ -318,8 +312,8 @@ def test_probe_is_bounded_by_a_timeout(monkeypatch):
     monkeypatch.undo()  # the real probe, with the connection replaced
     monkeypatch.setattr(socket, "create_connection", fake_connection)
     with pytest.raises(OSError):
-        mnist._probe_openml()
-    assert seen["timeout"] == mnist.PROBE_TIMEOUT <= 5
+        openml._probe_openml()
+    assert seen["timeout"] == openml.PROBE_TIMEOUT <= 5
 
 
 def test_unknown_dataset_is_a_clear_error():
@@ -331,7 +325,7 @@ def test_module_cli_reports_offline_in_one_line(tmp_path):
     env = {"SCIKIT_LEARN_DATA": str(tmp_path), "PATH": "/usr/bin:/bin"}
     # A port nobody listens on stands in for OpenML: the probe is refused at once.
     code = (
-        "import sys, datasets.mnist as m; m.OPENML_HOST = ('127.0.0.1', 9); "
+        "import sys, datasets.mnist as m, datasets.openml as o; o.OPENML_HOST = ('127.0.0.1', 9); "
         "sys.exit(m.main(['--data-home', sys.argv[1]]))"
     )
     result = subprocess.run(
@@ -339,16 +333,17 @@ def test_module_cli_reports_offline_in_one_line(tmp_path):
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    lines = result.stdout.strip().splitlines()
+    lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: cannot reach OpenML")
+    assert result.stdout == ""
 
 
 def test_data_specs_name_every_source(tmp_path):
     from datasets.mnist import load_data_spec
 
-    assert load_data_spec("sample").name == "mnist-sample"
+    assert load_data_spec("sample").spec == "sample"
     write_idx_dir(tmp_path / "idx")
-    assert load_data_spec(f"idx:{tmp_path / 'idx'}").name == "idx"
+    assert load_data_spec(f"idx:{tmp_path / 'idx'}").spec == f"idx:{(tmp_path / 'idx').resolve()}"
     for wrong in ("idx:", "mnsit", ""):
         with pytest.raises(DataError, match="unknown data"):
             load_data_spec(wrong)

@@ -107,10 +107,12 @@ def test_two_layer_net_is_seeded_and_accuracy_chunks_agree():
     assert not np.array_equal(a.params["W1"], c.params["W1"])
 
 
-def test_gradient_leaves_the_loss_for_the_trainer():
+def test_gradient_gives_the_loss_to_the_trainer():
     net, x, t = small_net_and_data()
-    net.gradient(x, t)
-    assert net.lastLayer.loss == pytest.approx(net.loss(x, t))
+    loss, grads = net.loss_and_gradient(x, t)
+    assert loss == pytest.approx(net.loss(x, t))
+    for key, grad in net.gradient(x, t).items():
+        np.testing.assert_array_equal(grads[key], grad)
 
 
 def test_check_network_passes_and_fails_where_it_should():

@@ -68,3 +68,69 @@ def test_our_datasets_package_wins_over_an_installed_one(tmp_path, how):
         [sys.executable, "-c", "import datasets"], cwd=tmp_path.parent, capture_output=True, text=True, env=env
     )
     assert "the wrong datasets package" in control.stderr
+
+
+# Every file in ch05/ runs three ways without a traceback: from the root as a file and as a
+# module, and from inside ch05/ as the book runs its files. Arguments keep each one short.
+CH05_ARGS = {
+    "evaluate": ["--help"],
+    "plot_curves": ["--help"],
+    "gradient_check": ["--subset", "3"],
+    "relu_backward": ["--no-graph"],
+}
+CH05_FILES = sorted(p.stem for p in (ROOT / "ch05").glob("*.py") if p.stem != "__init__")
+
+
+@pytest.mark.parametrize("name", CH05_FILES)
+@pytest.mark.parametrize("how", ["file", "module", "inside ch05"])
+def test_every_chapter_file_runs_three_ways(tmp_path, name, how):
+    args = CH05_ARGS.get(name, [])
+    env = dict(os.environ, SCIKIT_LEARN_DATA=str(tmp_path))  # no cache: never a download attempt
+    command, cwd = {
+        "file": ([f"ch05/{name}.py"], ROOT),
+        "module": (["-m", f"ch05.{name}"], ROOT),
+        "inside ch05": ([f"{name}.py"], ROOT / "ch05"),
+    }[how]
+    result = subprocess.run(
+        [sys.executable, *command, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout.strip()  # a module that is not a script still says what to run
+
+
+def test_every_chapter_file_is_in_the_three_way_test():
+    # Negative control of the test above: a new file cannot slip past it.
+    assert {"train_neuralnet", "two_layer_net", "gradient_check", "layer_naive"} <= set(CH05_FILES)
+    assert len(CH05_FILES) == len(list((ROOT / "ch05").glob("*.py"))) - 1
+
+
+def test_the_books_training_script_learns_on_the_sample():
+    result = run("ch05/train_neuralnet.py")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "data: MNIST sample (4,000 train / 1,000 test)"
+    epochs = [line for line in lines if line.startswith("epoch")]
+    assert len(epochs) == 50
+    first, last = (float(line.rsplit(" ", 1)[1]) for line in (epochs[0], epochs[-1]))
+    assert first < 0.3 and last >= 0.9  # it learned: from chance to 90% test accuracy
+
+
+@pytest.mark.parametrize(
+    ("args", "imports_matplotlib"),
+    [
+        (["--help"], False),
+        (["--data", "sample", "--iters", "3", "--quiet", "--no-plots"], False),
+        (["--data", "sample", "--iters", "3", "--quiet"], True),  # negative control: plots need it
+    ],
+)
+def test_train_py_imports_matplotlib_only_to_plot(tmp_path, args, imports_matplotlib):
+    code = (
+        "import runpy, sys\n"
+        "sys.argv = ['train.py', *sys.argv[1:]]\n"
+        "try:\n    runpy.run_path('train.py', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('matplotlib loaded:', 'matplotlib' in sys.modules)\n"
+    )
+    result = run("-c", code, *args, "--out", str(tmp_path / "run"))
+    assert f"matplotlib loaded: {imports_matplotlib}" in result.stdout, result.stdout + result.stderr

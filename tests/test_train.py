@@ -13,10 +13,10 @@ import pytest
 from matplotlib.image import imread
 
 from ch05.two_layer_net import TwoLayerNet
-from common.atomic import atomic_path
-from common.runs import read_params, read_run
-from common.trainer import Trainer, TrainingDiverged
+from common.trainer import PixelBatches, Trainer, TrainingDiverged
 from datasets.mnist import load_mnist
+from tooling.atomic import atomic_path
+from tooling.runs import read_params, read_run
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUTS = ("history.json", "config.json", "params.npz", "accuracy.png", "loss.png")
@@ -57,7 +57,7 @@ def test_short_run_writes_every_output_and_they_load_back(tmp_path):
     assert len(history.loss) == 120
     assert [e.iteration for e in history.evaluations] == [0, 40, 80, 120]
     assert [e.epoch for e in history.evaluations] == [0, 1, 2, 3]
-    assert config["data"] == "mnist-sample" and config["arguments"]["seed"] == 7
+    assert config["data"] == "sample" and config["arguments"]["seed"] == 7
     assert set(config["versions"]) >= {"python", "numpy", "matplotlib", "scikit-learn", "tqdm"}
 
     net = TwoLayerNet.from_params(params)
@@ -164,7 +164,9 @@ def test_ctrl_c_stops_cleanly_and_writes_complete_files(tmp_path):
 def train_history(sample, seed, iterations=90, dtype=np.float32):
     x_train, t_train, x_test, t_test = sample
     net = TwoLayerNet(784, 20, 10, seed=seed, dtype=dtype)
-    trainer = Trainer(net, x_train.astype(dtype), t_train, x_test.astype(dtype), t_test, iterations, 100, 0.1, seed)
+    trainer = Trainer(
+        net, x_train.astype(dtype), t_train, x_test.astype(dtype), t_test, iterations=iterations, seed=seed
+    )
     return trainer.run(), net
 
 
@@ -194,7 +196,7 @@ def test_nan_in_the_data_stops_training_as_non_finite(sample):
     x_train, t_train, x_test, t_test = (a.copy() for a in sample)
     x_train[:] = np.nan
     net = TwoLayerNet(784, 10, 10, seed=0, dtype=np.float32)
-    trainer = Trainer(net, x_train, t_train, x_test, t_test, 50, 100, 0.1, 0)
+    trainer = Trainer(net, x_train, t_train, x_test, t_test, iterations=50, seed=0)
     with pytest.raises(TrainingDiverged, match="iteration 1: loss nan is non-finite"):
         trainer.run()
     assert trainer.history.status == "diverged at iteration 1"
@@ -210,7 +212,7 @@ def test_float32_and_float64_reach_the_same_accuracy(sample):
 def test_trainer_rejects_a_batch_larger_than_the_data(sample):
     x_train, t_train, x_test, t_test = sample
     with pytest.raises(ValueError, match="batch size 4001 must lie in 1..4000"):
-        Trainer(TwoLayerNet(784, 5, 10), x_train, t_train, x_test, t_test, 1, 4001)
+        Trainer(TwoLayerNet(784, 5, 10), x_train, t_train, x_test, t_test, iterations=1, batch_size=4001)
 
 
 # ----------------------------------------------------------------------------- outputs
@@ -280,9 +282,9 @@ def test_batches_from_uint8_pixels_give_the_same_history_number_for_number():
     pixels = data.pixels[0]
     assert pixels.dtype == np.uint8 and pixels.shape == x_train.shape
     histories = []
-    for train_pixels in (None, pixels):
+    for batches in (None, PixelBatches(pixels, x_train)):
         net = TwoLayerNet(784, 20, 10, seed=2, dtype=np.float32)
-        trainer = Trainer(net, x_train, t_train, x_test, t_test, 130, 100, 0.1, 2, train_pixels=train_pixels)
+        trainer = Trainer(net, x_train, t_train, x_test, t_test, iterations=130, seed=2, batches=batches)
         histories.append(without_times(trainer.run()))
     assert histories[0] == histories[1]
 
@@ -290,11 +292,9 @@ def test_batches_from_uint8_pixels_give_the_same_history_number_for_number():
 def test_pixels_that_are_not_the_images_are_refused(sample):
     x_train, t_train, x_test, t_test = sample
     pixels = load_mnist(dataset="sample", keep_pixels=True).pixels[0]
-    net = TwoLayerNet(784, 5, 10, dtype=np.float32)
     shifted = np.roll(pixels, 1, axis=0)  # other images
     for wrong in (shifted, pixels.astype(np.float32)):
-        with pytest.raises(ValueError, match="train_pixels must be uint8 images"):
-            Trainer(net, x_train, t_train, x_test, t_test, 1, 100, train_pixels=wrong)
-    net64 = TwoLayerNet(784, 5, 10, dtype=np.float64)
-    with pytest.raises(ValueError, match="train_pixels"):
-        Trainer(net64, x_train.astype(np.float64), t_train, x_test, t_test, 1, 100, train_pixels=pixels)
+        with pytest.raises(ValueError, match="pixels must be uint8 images"):
+            PixelBatches(wrong, x_train)
+    with pytest.raises(ValueError, match="pixels"):
+        PixelBatches(pixels, x_train.astype(np.float64))

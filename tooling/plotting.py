@@ -1,4 +1,4 @@
-"""Every picture the project draws, in one place.
+"""The pictures of training runs: accuracy, loss, runs compared; and the one way figures are saved.
 
 Figures are made with matplotlib's object API (no pyplot), so drawing needs no display,
 touches no global state, and every file is written atomically.
@@ -8,53 +8,14 @@ import os
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.patches import Circle
 
-from common.atomic import atomic_path
-
-FORWARD_COLOUR = "black"
-BACKWARD_COLOUR = "tab:red"
+from tooling.atomic import atomic_path
 
 
-def _save(fig: Figure, path: str | os.PathLike, dpi: int = 100) -> None:
+def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 100) -> None:
     # No date or version in the PNG's metadata, so the same figure gives the same bytes.
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, metadata={"Software": None})
-
-
-def draw_relu_graph(path: str | os.PathLike) -> None:
-    """ReLU's computational graph, forward and backward, for x > 0 and x <= 0 (book figure 5-18).
-
-    Writes an 800 x 420 PNG.
-    """
-    fig = Figure(figsize=(8, 4.2))
-    fig.suptitle("ReLU layer: forward (black) and backward (red), book section 5.5.1")
-    fig.subplots_adjust(left=0.02, right=0.98, top=0.85, bottom=0.02, wspace=0.1)
-    cases = [
-        ("$x > 0$", "$y = x$", r"$\frac{\partial L}{\partial y}$", "passes the upstream gradient"),
-        (r"$x \leq 0$", "$y = 0$", "$0$", "blocks it"),
-    ]
-    for i, (title, y_label, dx_label, note) in enumerate(cases):
-        ax = fig.add_subplot(1, 2, i + 1)
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        ax.axis("off")
-        ax.set_aspect("equal")
-        ax.set_title(title)
-        ax.add_patch(Circle((0.5, 0.5), 0.12, fill=False, lw=1.5))
-        ax.text(0.5, 0.5, "relu", ha="center", va="center", fontsize=13)
-        forward = {"arrowstyle": "-|>", "color": FORWARD_COLOUR, "lw": 1.5}
-        backward = {"arrowstyle": "-|>", "color": BACKWARD_COLOUR, "lw": 1.5}
-        ax.annotate("", xy=(0.38, 0.58), xytext=(0.04, 0.58), arrowprops=forward)
-        ax.annotate("", xy=(0.96, 0.58), xytext=(0.62, 0.58), arrowprops=forward)
-        ax.annotate("", xy=(0.62, 0.40), xytext=(0.96, 0.40), arrowprops=backward)
-        ax.annotate("", xy=(0.04, 0.40), xytext=(0.38, 0.40), arrowprops=backward)
-        ax.text(0.2, 0.64, "$x$", ha="center", fontsize=13)
-        ax.text(0.8, 0.64, y_label, ha="center", fontsize=13)
-        ax.text(0.8, 0.22, r"$\frac{\partial L}{\partial y}$", ha="center", color=BACKWARD_COLOUR, fontsize=15)
-        ax.text(0.2, 0.22, dx_label, ha="center", color=BACKWARD_COLOUR, fontsize=15)
-        ax.text(0.5, 0.04, f"backward {note}", ha="center", fontsize=10, color=BACKWARD_COLOUR)
-    _save(fig, path)
 
 
 def _accuracy_axes(fig: Figure, title: str):
@@ -86,7 +47,7 @@ def plot_accuracy(history, source: str, path: str | os.PathLike) -> None:
     )
     last = history.evaluations[-1]
     ax.legend(loc="lower right", title=f"final: train {last.train_acc:.4f}, test {last.test_acc:.4f}")
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def smooth(values, window: int):
@@ -112,7 +73,7 @@ def plot_loss(history, source: str, path: str | os.PathLike) -> None:
     ax.grid(True, alpha=0.3)
     ax.set_title(f"Training loss on {source}")
     ax.legend(loc="upper right")
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_compare(runs: list[tuple[str, str, object]], path: str | os.PathLike) -> None:
@@ -128,4 +89,4 @@ def plot_compare(runs: list[tuple[str, str, object]], path: str | os.PathLike) -
         ax.plot(epochs, [e.test_acc for e in history.evaluations], color=colour, label=f"{label} ({source})")
         ax.plot(epochs, [e.train_acc for e in history.evaluations], color=colour, linestyle="--", alpha=0.7)
     ax.legend(loc="lower right", fontsize=8)
-    _save(fig, path)
+    save_figure(fig, path)

@@ -19,11 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from common.atomic import atomic_path
-from common.plotting import plot_accuracy, plot_loss
 from common.trainer import History
-
-PARAM_KEYS = ("W1", "b1", "W2", "b2")
+from tooling.atomic import atomic_path
 
 
 class RunError(Exception):
@@ -50,7 +47,8 @@ def write_json(path: Path, data: dict) -> None:
 
 
 def write_run(folder: str | os.PathLike, history: History, params: dict, config: dict, plots: bool = True) -> None:
-    """Write history, configuration, parameters and (unless plots=False) both plots."""
+    """Write history, configuration, parameters (every array of `params`, by name) and,
+    unless plots=False, both plots."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     # NaN is not JSON: a diverged run's last loss is written as null.
@@ -59,8 +57,10 @@ def write_run(folder: str | os.PathLike, history: History, params: dict, config:
     write_json(folder / "history.json", data)
     write_json(folder / "config.json", config)
     with atomic_path(folder / "params.npz") as tmp:
-        np.savez(tmp, **{key: params[key] for key in PARAM_KEYS})
+        np.savez(tmp, **params)
     if plots and history.evaluations:
+        from tooling.plotting import plot_accuracy, plot_loss  # matplotlib only when there is a plot to draw
+
         source = config.get("data_source", "unknown data")
         plot_accuracy(history, source, folder / "accuracy.png")
         if history.loss:
@@ -89,11 +89,11 @@ def read_run(folder: str | os.PathLike) -> tuple[History, dict]:
 
 
 def read_params(folder: str | os.PathLike) -> dict[str, np.ndarray]:
-    """W1, b1, W2, b2 of a run folder, loaded without unpickling anything."""
+    """The parameters of a run folder by name (W1, b1, W2, b2), loaded without unpickling anything."""
     path = Path(folder) / "params.npz"
     try:
         with np.load(path, allow_pickle=False) as f:
-            return {key: f[key] for key in PARAM_KEYS}
+            return {key: f[key] for key in f.files}
     except FileNotFoundError:
         raise RunError(f"{path} is missing: is {path.parent} a folder written by train.py?") from None
     except (OSError, ValueError, KeyError) as err:
