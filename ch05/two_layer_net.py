@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 if __package__ in (None, ""):
-    # Run as a file (python ch05/two_layer_net.py, or cd ch05 && python two_layer_net.py): put the repository root
+    # Run as a file (python ch05/NAME.py, or from inside ch05/): put the repository root
     # first on sys.path so `common`, `datasets` and `ch05` resolve to ours.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 if __package__ in (None, ""):
-    # Run as a file (python ch05/wrong_layers.py, or cd ch05 && python wrong_layers.py): put the repository root
+    # Run as a file (python ch05/NAME.py, or from inside ch05/): put the repository root
     # first on sys.path so `common`, `datasets` and `ch05` resolve to ours.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
