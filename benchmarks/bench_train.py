@@ -75,7 +75,7 @@ def load_data(cfg: dict) -> tuple[tuple[np.ndarray, ...], str]:
 
 def normalized(data: tuple) -> tuple:
     """float32 images in [0, 1] as load_mnist gives them to train.py and the peers, plus the
-    uint8 training images that train.py also passes to the trainer (train_pixels)."""
+    uint8 training images that train.py also gives the trainer (PixelBatches)."""
     pixels, t_train, x_test, t_test = data
     x_train, x_test = pixels.astype(np.float32), x_test.astype(np.float32)
     x_train /= np.float32(255)  # in place, as the loader does

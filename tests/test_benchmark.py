@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_benchmark_runs_in_its_tiny_configuration(tmp_path):
     results = tmp_path / "bench.json"
     run = subprocess.run(
-        [sys.executable, "benchmarks/bench_train.py", "--tiny", "--repeats", "1", "--json", str(results)],
+        [sys.executable, "benchmarks/bench_train.py", "--tiny", "--repeats", "1", "--ablate", "--json", str(results)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -28,7 +28,11 @@ def test_benchmark_runs_in_its_tiny_configuration(tmp_path):
     assert "share of matmul bound" in out and "peak memory" in out
     data = json.loads(results.read_text())
     assert data["median"]["ours"] > 0 and data["peak_mb"] > 0
-    assert set(data["times"]) >= {"ours", "sklearn", "bound"}
+    assert set(data["times"]) >= {"ours", "sklearn", "bound", "without pixel_batches", "without need_dx"}
+    assert "(Affine(..., need_dx=False)): saves" in out  # --ablate reports each trick's saving
+    # A speed trick must not change the numbers: with or without it, the same accuracy.
+    acc = data["accuracy"]
+    assert acc["ours"] == acc["without pixel_batches"] == acc["without need_dx"]
 
 
 def test_the_matmul_bound_counts_the_books_work():
