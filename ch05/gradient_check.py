@@ -151,7 +151,7 @@ def print_table(results: list[Comparison]) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = OneLineArgumentParser(
         description="Compare backprop gradients with numerical (centred-difference) gradients.",
-        epilog="Exit code: 0 all PASS, 1 any FAIL, 2 bad usage.",
+        epilog="Exit code: 0 all PASS, 1 any FAIL, 2 bad usage or a FILE that fails to import.",
     )
     parser.add_argument(
         "--layers",

@@ -160,6 +160,9 @@ class Sigmoid:
     assert verdict.status == "FAIL"
     assert verdict.detail.startswith("backward(dout) is wrong at index (1, 0): expected 0.209987, got 1.76159")
     assert grade_source(tmp_path, sigmoid.format(" * (1 - self.out)"))["Sigmoid"].status == "PASS"
+    # A NaN is a wrong value like any other, never a pass.
+    nan = sigmoid.replace("1 / (1 + np.exp(-x))", "np.log(x)").format(" * (1 - self.out)")
+    assert "got nan" in grade_source(tmp_path, nan)["Sigmoid"].detail
 
 
 def test_forward_must_not_write_into_x(tmp_path):
