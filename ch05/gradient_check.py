@@ -2,9 +2,11 @@
 
     python ch05/gradient_check.py            # whole TwoLayerNet, every weight
     python ch05/gradient_check.py --layers   # each layer on its own, random upstream gradient
+    python ch05/gradient_check.py --layers my_layers.py   # grade your own layers (ch05/layer_grader.py)
     python ch05/gradient_check.py --broken relu-mask-only   # a wrong backward: must FAIL
 
-Exit code 0 when every gradient is within the tolerance, 1 when any is not, 2 on bad usage.
+Exit code 0 when every gradient is within the tolerance, 1 when any is not, 2 on bad usage
+(and, grading a file, when it is not a .py file or fails to import).
 Everything runs in float64 (in float32 the rounding error of the loss swamps the check).
 """
 
@@ -21,6 +23,7 @@ if __package__ in (None, ""):
 
 import numpy as np
 
+from ch05.layer_grader import away_from_zero, report
 from ch05.two_layer_net import TwoLayerNet
 from ch05.wrong_layers import BROKEN, AffineWrongDb, ReluMaskOnly
 from common.gradient import (
@@ -35,6 +38,8 @@ from common.gradient import (
 from common.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 from datasets.mnist import DataError, DataFallbackWarning, load_mnist
 from tooling.cli import OneLineArgumentParser, positive_int
+
+OURS = "ours"  # `--layers` without a file: check the layers of common/layers.py
 
 
 def load_inputs(count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, str]:
@@ -108,18 +113,14 @@ def check_layers(
     relu = ReluMaskOnly() if broken == "relu-mask-only" else Relu()
     affine_class = AffineWrongDb if broken == "affine-mean-db" else Affine
 
-    def away_from_zero(shape: tuple[int, ...]) -> np.ndarray:
-        # ReLU's kink at 0: keep every input at least 0.1 from it, far beyond the step h.
-        return rng.uniform(0.1, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
-
     def affine(d: int, m: int) -> Affine:
         return affine_class(rng.standard_normal((d, m)), rng.standard_normal(m))
 
     n, c = 4, 5
     t_int = rng.integers(0, c, size=n)
     cases = [
-        ("Relu (4, 5)", relu, away_from_zero((4, 5)), (), ()),
-        ("Relu (2, 3, 4)", relu, away_from_zero((2, 3, 4)), (), ()),
+        ("Relu (4, 5)", relu, away_from_zero((4, 5), rng), (), ()),
+        ("Relu (2, 3, 4)", relu, away_from_zero((2, 3, 4), rng), (), ()),
         ("Sigmoid (4, 5)", Sigmoid(), rng.standard_normal((4, 5)), (), ()),
         ("Affine (4, 6)x(6, 3)", affine(6, 3), rng.standard_normal((4, 6)), (), ("W", "b")),
         ("Affine (2, 1, 3, 3)x(9, 4)", affine(9, 4), rng.standard_normal((2, 1, 3, 3)), (), ("W", "b")),
@@ -150,9 +151,15 @@ def print_table(results: list[Comparison]) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = OneLineArgumentParser(
         description="Compare backprop gradients with numerical (centred-difference) gradients.",
-        epilog="Exit code: 0 all PASS, 1 any FAIL, 2 bad usage.",
+        epilog="Exit code: 0 all PASS, 1 any FAIL, 2 bad usage or a FILE that fails to import.",
     )
-    parser.add_argument("--layers", action="store_true", help="check each layer on its own (random inputs)")
+    parser.add_argument(
+        "--layers",
+        nargs="?",
+        const=OURS,
+        metavar="FILE",
+        help="check each layer of ours on its own (random inputs); with FILE, grade the layers in that .py file",
+    )
     parser.add_argument(
         "--batch", type=positive_int, default=3, help="images in the network check (default 3, as the book)"
     )
@@ -176,11 +183,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not (0 < args.step < 1) or not (0 < args.tolerance < 1):
         parser.error("--step and --tolerance must lie strictly between 0 and 1")
+    if args.broken and args.layers not in (None, OURS):
+        parser.error("--broken swaps in a wrong layer of ours; it does not apply to --layers FILE")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.layers not in (None, OURS):
+        return report(args.layers, args.seed, args.tolerance, args.step)
     rng = np.random.default_rng(args.seed)
     print(f"relative error = ||backprop - numerical|| / (||backprop|| + ||numerical||); PASS if <= {args.tolerance:g}")
     print(f"centred differences, step h = {args.step:g}, float64")
