@@ -107,7 +107,10 @@ def import_layers_file(path: str | Path) -> ModuleType:
         where = f"{path}, line {line}" if line else str(path)
         hint = ""
         if isinstance(err, ImportError) and err.name == "common.functions":
-            hint = " (this repository's common.functions has softmax, log_softmax and softmax_cross_entropy)"
+            hint = (
+                " (this repository's common.functions has softmax, cross_entropy_error, log_softmax"
+                " and softmax_cross_entropy)"
+            )
         raise GraderError(f"cannot import {where}: {what}{hint}; fix it and grade again") from None
     finally:
         sys.path[:] = saved_path

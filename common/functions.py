@@ -16,6 +16,20 @@ def softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
+    """The book's cross-entropy (p.91) on probabilities y, without its ``+ 1e-7``.
+
+    y: (N, C) or (C,) softmax output; t: integer labels (N,) or one-hot (N, C). Returns a
+    Python float. Where a probability has underflowed to 0 it gives inf (with numpy's
+    warning), never a silently biased number; SoftmaxWithLoss avoids that case altogether
+    by taking the loss from the logits (softmax_cross_entropy).
+    """
+    y, t = as_batch(y, t)
+    if t.shape == y.shape:
+        t = t.argmax(axis=1)
+    return float(-np.log(y[np.arange(y.shape[0]), t]).sum() / y.shape[0])
+
+
 def log_softmax(x: np.ndarray) -> np.ndarray:
     """Log of softmax along the last axis: finite even for logits of +-1000.
 

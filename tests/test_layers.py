@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ch05.wrong_layers import AffineWrongDb, ReluMaskOnly
-from common.functions import log_softmax, softmax, softmax_cross_entropy
+from common.functions import cross_entropy_error, log_softmax, softmax, softmax_cross_entropy
 from common.gradient import check_layer
 from common.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 
@@ -220,3 +220,17 @@ def test_loss_rejects_labels_that_do_not_fit():
         softmax_cross_entropy(x, np.zeros((3, 5)))
     with pytest.raises(ValueError, match="must lie in"):
         softmax_cross_entropy(x, np.array([0, 1, 4]))
+
+
+def test_cross_entropy_error_is_the_books_without_its_bias(rng):
+    x, t = rng.standard_normal((4, 5)), np.array([0, 3, 1, 4])
+    y = softmax(x)
+    exact = softmax_cross_entropy(x, t)
+    assert cross_entropy_error(y, t) == pytest.approx(exact, rel=1e-12)
+    assert cross_entropy_error(y, np.eye(5)[t]) == pytest.approx(exact, rel=1e-12)
+    assert cross_entropy_error(y[1], np.int64(3)) == pytest.approx(softmax_cross_entropy(x[1], np.int64(3)))
+    # Negative control: the book's + 1e-7 moves the loss by more than rounding does.
+    book = -np.sum(np.log(y[np.arange(4), t] + 1e-7)) / 4
+    assert book != pytest.approx(exact, rel=1e-9)
+    with np.errstate(divide="ignore"):  # a probability of exactly 0 is an infinite loss, not a biased one
+        assert cross_entropy_error(np.array([[1.0, 0.0]]), np.array([1])) == np.inf
