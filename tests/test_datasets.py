@@ -10,6 +10,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tracemalloc
 import urllib.error
 import warnings
 from pathlib import Path
@@ -194,6 +195,44 @@ def test_read_idx_rejects_labels_above_nine(tmp_path):
     assert read_idx(tmp_path / "idx" / "t10k-labels-idx1-ubyte").max() == 12
     with pytest.raises(DataError, match="labels go up to 12"):
         load_mnist(idx_dir=tmp_path / "idx")
+
+
+def test_idx_file_longer_than_its_header_is_refused(tmp_path):
+    write_idx_dir(tmp_path / "idx")
+    bad = tmp_path / "idx" / "train-labels-idx1-ubyte"
+    bad.write_bytes(bad.read_bytes() + b"\x00")
+    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte: holds more than the 28 bytes its header"):
+        load_mnist(idx_dir=tmp_path / "idx")
+
+
+def test_gzip_bomb_is_refused_after_reading_only_what_the_header_declares(tmp_path):
+    """A small .gz whose header declares 10 images (7,840 bytes) but which expands to 64 MB."""
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(struct.pack(">HBBIII", 0, 8, 3, 10, 28, 28))
+        for _ in range(64):
+            f.write(bytes(1 << 20))
+    assert path.stat().st_size < 200_000
+
+    def peak_bytes(read) -> int:
+        tracemalloc.start()
+        try:
+            read()
+        except DataError as err:
+            assert "holds more than the 7856 bytes its header (10, 28, 28) declares" in str(err)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak
+
+    assert peak_bytes(lambda: read_idx(path)) < 4 << 20
+    assert peak_bytes(lambda: gzip.open(path).read()) > 64 << 20  # negative control: reading it whole
+
+
+def test_idx_header_declaring_more_than_mnist_can_hold_is_refused_before_reading(tmp_path):
+    path = tmp_path / "t10k-images-idx3-ubyte"
+    path.write_bytes(struct.pack(">HBBIII", 0, 8, 3, 4_000_000_000, 28, 28))
+    with pytest.raises(DataError, match="declares 3,136,000,000,000 bytes, more than an IDX file of MNIST"):
+        read_idx(path)
 
 
 # ---------------------------------------------------------------------------- full MNIST, cache
