@@ -13,7 +13,7 @@ import pytest
 from matplotlib.image import imread
 
 from ch05.two_layer_net import TwoLayerNet
-from common.trainer import PixelBatches, Trainer, TrainingDiverged
+from common.trainer import DIVERGENCE_FACTOR, PixelBatches, Trainer, TrainingDiverged
 from datasets.mnist import load_mnist
 from tooling.atomic import atomic_path
 from tooling.runs import read_params, read_run
@@ -201,6 +201,20 @@ def test_nan_in_the_data_stops_training_as_non_finite(sample):
         trainer.run()
     assert trainer.history.status == "diverged at iteration 1"
     assert len(trainer.history.loss) == 1
+
+
+def test_a_loss_that_starts_high_and_falls_is_not_divergence(sample):
+    """Large initial weights (--weight-init-std 1) start far above 10 x ln(10) = 23, then learn."""
+    x_train, t_train, x_test, t_test = sample
+    net = TwoLayerNet(784, 50, 10, weight_init_std=1.0, seed=0, dtype=np.float32)
+    history = Trainer(net, x_train, t_train, x_test, t_test, iterations=400, seed=0).run()
+    assert history.status == "completed"
+    assert history.loss[0] > DIVERGENCE_FACTOR * np.log(10)  # what the old, absolute limit stopped at once
+    assert np.mean(history.loss[-40:]) < 1.5 and history.evaluations[-1].test_acc > 0.7
+
+    exploding = TwoLayerNet(784, 50, 10, weight_init_std=1.0, seed=0, dtype=np.float32)  # negative control
+    with pytest.raises(TrainingDiverged, match="iteration 2: loss .* is above 699, 10 x the starting loss"):
+        Trainer(exploding, x_train, t_train, x_test, t_test, iterations=400, seed=0, learning_rate=100).run()
 
 
 def test_float32_and_float64_reach_the_same_accuracy(sample):
