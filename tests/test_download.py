@@ -250,7 +250,17 @@ def test_progress_on_stderr_survives_a_download_that_scikit_learn_repeats(openml
     assert server.data_requests() == 2
 
 
-@pytest.mark.parametrize("script", ["mnist"])
+def test_train_exits_1_for_a_failed_download(openml_server, offline, tmp_path):
+    server = openml_server("mnist")
+    server.faults["data"] = 500
+    process = run_against(server.url, offline, "--data", "mnist", "--out", str(tmp_path / "run"), script="train")
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1, stderr
+    assert stderr.strip().splitlines()[-1].startswith("train.py: error: downloading OpenML data set 554 failed")
+    assert "Traceback" not in stderr and not (tmp_path / "run").exists() and leftovers(offline) == []
+
+
+@pytest.mark.parametrize("script", ["mnist", "train"])
 def test_ctrl_c_during_a_download_exits_130_and_leaves_nothing(openml_server, offline, tmp_path, script):
     server = openml_server("mnist")
     server.faults["data"] = ("stall", 1000)
