@@ -105,7 +105,7 @@ def test_no_plots_and_refusing_to_overwrite(tmp_path):
         (["--data", "idx:/no/such/folder"], "/no/such/folder is not a directory of MNIST IDX files"),
         (["--dtype", "float16"], "invalid choice: 'float16'"),
         (["--iters", "3", "--epochs", "3"], "not allowed with argument"),
-        (["--seed", "-1"], "--seed: must be 0 or more, got -1"),
+        (["--seed", "-1"], "--seed: must be at least 0, got -1"),
         (["--hidden", "100000000"], "--hidden 100000000 with --batch-size 100 needs about 2,564.9 GiB of memory"),
         (["--batch-size", "1000000000"], "--batch-size 1000000000 is larger than the 4,000 training images"),
         (["--data", "default", "--batch-size", "60001"], "larger than the 60,000 training images of --data default"),
