@@ -69,7 +69,7 @@ class BoundedDownloads:
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._last_sign = time.monotonic()  # when the server last showed a sign of life
-        self._waiting = True  # a request is under way (the clock of silence runs)
+        self._waiting = False  # a request is under way: the clock of silence runs (from the first one)
         self._finished = threading.Event()
         self._watchdog = threading.Thread(target=self._watch, name="download-watchdog", daemon=True)
         self._previous_opener = None
@@ -129,7 +129,8 @@ class BoundedDownloads:
             self._sockets.append(sock)
             stalled = self.stalled
         if stalled:  # connected just as the watchdog fired
-            sock.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 class _BoundedConnection:
@@ -221,13 +222,19 @@ class _WatchedResponse:
         return getattr(self._response, name)
 
     def read(self, amount: int | None = None) -> bytes:
-        data = self._response.read(amount)
+        """Up to `amount` bytes, returning as soon as some arrive (one receive, read1): a
+        buffered read of 64 KB would wait through many arrivals and hide them from the clock."""
+        if amount is None or amount < 0:
+            return b"".join(iter(lambda: self.read(1 << 16), b""))
+        if amount == 0:
+            return b""
+        data = self._response.read1(amount)
         downloads = self._downloads
         if not data:  # the end, or a connection closed early: http.client does not raise for that
             downloads.idle()
-            if self._total is not None and self._done < self._total and amount != 0:
+            if self._total is not None and self._done < self._total:
                 downloads.cut_short = f"{self._done:,} of {self._total:,} bytes"
-            elif self._is_data:
+            elif self._is_data and not downloads.stalled:
                 self._report(final=True)
             return data
         downloads.sign_of_life()

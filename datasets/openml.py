@@ -39,7 +39,7 @@ MNIST_TEST_COUNTS = (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009)
 
 # counts: the per-class counts of the training and test rows, in that order; they also give
 # the split (the first sum(train counts) rows train). download_mb: the gzipped ARFF file, for
-# the line announcing a download: MNIST measured by writing the shipped sample as OpenML's
+# the line announcing a download: MNIST estimated by writing the shipped sample as OpenML's
 # ARFF and gzipping it (x 14), Fashion-MNIST as the issue-11 report measured it.
 OPENML = {
     "mnist": {
@@ -157,7 +157,7 @@ def _what_happened(err: BaseException, downloads: BoundedDownloads) -> str:
     if downloads.cut_short:
         return f"the download was cut short: the connection closed after {downloads.cut_short} ({url})"
     if isinstance(err, urllib.error.HTTPError):
-        return f"the server answered HTTP {err.code} ({err.reason}) for {err.url}"
+        return f"the server answered HTTP {err.code} ({err.reason}) for {err.filename}"
     reason = err.reason if isinstance(err, urllib.error.URLError) else err
     if isinstance(reason, TimeoutError):
         return f"timed out ({url})"
@@ -182,8 +182,9 @@ def _remove_stale_downloads(folder: Path) -> None:
                 shutil.rmtree(stale, ignore_errors=True)
 
 
-def _fetch(dataset: str, data_home: str | os.PathLike | None) -> tuple[np.ndarray, np.ndarray, str | None]:
-    """fetch_openml for one data set: (X float64 (rows, 784), y labels, the data file's URL).
+def _fetch(dataset: str, data_home: str | os.PathLike | None) -> tuple[np.ndarray | None, np.ndarray, str | None]:
+    """fetch_openml for one data set: (pixels uint8 (rows, 784), or None when its values are
+    not whole numbers within 0..255; y labels; the data file's URL).
     Raises DownloadError; leaves nothing on disk."""
     spec, failure = OPENML[dataset], _Failure(dataset, data_home)
     try:
@@ -238,21 +239,28 @@ def _fetch(dataset: str, data_home: str | os.PathLike | None) -> tuple[np.ndarra
         shutil.rmtree(scratch, ignore_errors=True)
     if downloads.data_done is not None:
         log.info("converted in %.1f s", time.monotonic() - downloads.data_done)
+    x = _whole_pixels(x)  # the only reference to scikit-learn's 440 MB of float64: freed here
     return x, y, downloads.data_url
 
 
-def _to_arrays(dataset: str, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
-    """fetch_openml's float64 pixels and string labels as the four uint8 arrays, split by the
+def _whole_pixels(x: np.ndarray) -> np.ndarray | None:
+    """float64 pixels as uint8 (55 MB more for MNIST), or None unless every value is a whole
+    number within 0..255: fractions, negatives, NaN and values above 255 do not survive uint8."""
+    x = np.asarray(x)
+    with np.errstate(invalid="ignore"):  # NaN or out of range: caught by the comparison below
+        pixels = x.astype(np.uint8)
+    return pixels if np.array_equal(pixels, x) else None
+
+
+def _to_arrays(dataset: str, pixels: np.ndarray | None, y: np.ndarray) -> dict[str, np.ndarray]:
+    """The uint8 pixels and fetch_openml's string labels as the four uint8 arrays, split by the
     counts of OPENML[dataset]. Raises DataError naming what is wrong."""
     train_counts, test_counts = OPENML[dataset]["counts"]
     rows = sum(train_counts) + sum(test_counts)
-    x = np.asarray(x)
-    if x.shape != (rows, 784):
-        raise DataError(f"shape {x.shape}, expected ({rows}, 784)")
-    pixels = x.astype(np.uint8)  # 55 MB beside the 440 MB of float64, which go right after
-    if not np.array_equal(pixels, x):  # fractions, negatives or values above 255 do not survive uint8
-        raise DataError(f"pixel values {x.min():g}..{x.max():g} are not whole numbers within 0..255")
-    del x
+    if pixels is None:
+        raise DataError("pixel values are not whole numbers within 0..255")
+    if pixels.shape != (rows, 784):
+        raise DataError(f"shape {pixels.shape}, expected ({rows}, 784)")
     try:
         labels = np.asarray(y).astype(np.int64)
     except (TypeError, ValueError) as err:
@@ -273,9 +281,9 @@ def download(dataset: str, data_home: str | os.PathLike | None = None) -> dict[s
     an HTTP error, a server silent for STALL_TIMEOUT seconds, a truncated or corrupt file,
     the wrong content. Nothing is left on disk either way.
     """
-    x, y, url = _fetch(dataset, data_home)
+    pixels, y, url = _fetch(dataset, data_home)
     try:
-        return _to_arrays(dataset, x, y)
+        return _to_arrays(dataset, pixels, y)
     except DataError as err:
         raise _Failure(dataset, data_home).wrong_content(url, str(err)) from None
 

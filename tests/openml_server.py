@@ -5,7 +5,8 @@ It serves what scikit-learn's real fetch_openml asks for: the data description J
 and the gzipped ARFF file (/data/v1/download/FILE_ID/NAME.arff). Point datasets.openml at it
 with `OPENML_SERVER = server.url`. Faults, per part ("description", "features",
 "qualities", "data"): an HTTP status, "silent" (accepts, never answers), "truncated" (sends
-half the promised bytes and closes), or ("stall", n) (sends n bytes, then nothing).
+half the promised bytes and closes), ("stall", n) (sends n bytes, then nothing), or
+("trickle", seconds) (sends the body in 8 pieces, `seconds` apart: slow, never silent long).
 """
 
 import gzip
@@ -13,6 +14,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
@@ -28,6 +30,12 @@ def arff_text(x: np.ndarray, labels: np.ndarray, name: str) -> str:
     rows = np.column_stack([x.astype(np.int64), labels.astype(np.int64)])
     body = "\n".join(",".join(map(str, row)) for row in rows.tolist())
     return "\n".join(header) + "\n" + body + "\n"
+
+
+def gzipped_arff(x: np.ndarray, labels: np.ndarray, name: str) -> tuple[bytes, str]:
+    """(the gzipped ARFF file, the md5 of its uncompressed bytes, as OpenML lists it)."""
+    arff = arff_text(x, labels, name).encode()
+    return gzip.compress(arff, compresslevel=1), hashlib.md5(arff).hexdigest()
 
 
 def features_json(data_id: int) -> dict:
@@ -64,9 +72,7 @@ class FakeOpenML:
 
     def __init__(self, x: np.ndarray, labels: np.ndarray, data_id: int = 554, name: str = "mnist_784") -> None:
         self.data_id, self.name, self.rows = data_id, name, len(labels)
-        arff = arff_text(x, labels, name).encode()
-        self.md5 = hashlib.md5(arff).hexdigest()
-        self.arff_gz = gzip.compress(arff, compresslevel=1)
+        self.arff_gz, self.md5 = gzipped_arff(x, labels, name)
         self.faults: dict[str, object] = {}
         self.requests: list[str] = []
         self.release = threading.Event()  # ends stalled answers when the server closes
@@ -141,6 +147,13 @@ class FakeOpenML:
                 if fault == "truncated":
                     self.wfile.write(body[: len(body) // 2])
                     self.close_connection = True
+                    return
+                if isinstance(fault, tuple) and fault[0] == "trickle":
+                    piece = -(-len(body) // 8)
+                    for start in range(0, len(body), piece):
+                        self.wfile.write(body[start : start + piece])
+                        self.wfile.flush()
+                        time.sleep(fault[1])
                     return
                 if isinstance(fault, tuple) and fault[0] == "stall":
                     self.wfile.write(body[: fault[1]])

@@ -17,8 +17,10 @@ import urllib.request
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SMALL_COUNTS
+from openml_server import gzipped_arff
 
 from datasets import openml
 from datasets.mnist import DataFallbackWarning, DownloadError, load_mnist
@@ -112,6 +114,16 @@ def test_wrong_content_names_the_data_set_and_file_and_is_downloaded_again(openm
     assert load_mnist(dataset="mnist").spec == "mnist"
 
 
+def test_pixels_that_are_not_bytes_are_wrong_content(openml_server, offline):
+    server = openml_server("mnist")
+    x = server.x.astype(np.int64)
+    x[5, 300] = 300  # uint8 would silently make it 44
+    server.arff_gz, server.md5 = gzipped_arff(x, server.labels, server.name)
+    message, _, _, data = strict_and_default()
+    assert "holds the wrong data (pixel values are not whole numbers within 0..255)" in message
+    assert data.spec == "sample" and leftovers(offline) == []
+
+
 def test_the_fix_names_the_data_set_that_failed(openml_server):
     server = openml_server("fashion-mnist")
     server.faults["data"] = 500
@@ -134,6 +146,17 @@ def test_a_given_data_home_is_part_of_the_command_to_run(openml_server, tmp_path
     openml_server("mnist").faults["data"] = 500
     with pytest.raises(DownloadError, match=f"`python -m datasets.mnist --data-home {tmp_path / 'elsewhere'}`"):
         load_mnist(dataset="mnist", data_home=tmp_path / "elsewhere")
+
+
+def test_a_slow_server_that_keeps_sending_is_not_cut(openml_server, offline):
+    """The bound is on silence, not on the length of a download: 8 pieces 0.5 s apart take
+    3.5 s, more than three times the stall bound, and arrive whole."""
+    server = openml_server("mnist")
+    server.faults["data"] = ("trickle", 0.5)
+    started = time.monotonic()
+    data = load_mnist(dataset="mnist")
+    assert data.spec == "mnist" and time.monotonic() - started > 3 * openml.STALL_TIMEOUT
+    assert leftovers(offline) == []
 
 
 # ----------------------------------------------------------------------------- negative controls
