@@ -289,7 +289,11 @@ def test_ctrl_c_during_a_download_exits_130_and_leaves_nothing(openml_server, of
     server.faults["data"] = ("stall", 1000)
     args = ("--data", "mnist", "--out", str(tmp_path / "run")) if script == "train" else ()
     process = run_against(server.url, offline, *args, script=script, stall=60.0)
-    assert process.stderr.readline().startswith("downloading OpenML data set 554")  # the download is under way
+    assert process.stderr.readline().startswith("downloading OpenML data set 554")
+    deadline = time.monotonic() + 60
+    while server.data_requests() == 0 and time.monotonic() < deadline:  # until the data file is under way
+        time.sleep(0.05)
+    assert server.data_requests() == 1 and any((offline / "ch05").glob(".openml-*"))  # scikit-learn's copy exists
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
