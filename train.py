@@ -4,34 +4,48 @@
     python train.py --data sample --epochs 20 --out runs/quick
     python train.py --help
 
-Exit codes: 0 trained, 1 training diverged, 2 bad arguments or data, 130 interrupted (Ctrl-C).
-Whatever happened, the run folder holds what was done up to then.
+Exit codes:
+    0    trained
+    1    the download of --data mnist or fashion-mnist failed (one line says why and what to do)
+    2    bad arguments or data, checked before training: nothing is written
+    3    training diverged; the run folder holds the iterations done
+    130  interrupted (Ctrl-C): during training the run folder holds what was done; before it, nothing
 """
 
-import argparse
-import os
 import sys
-import time
-import warnings
-from datetime import datetime
-from pathlib import Path
 
-import numpy as np
-from tqdm import tqdm
+try:  # Ctrl-C while the imports run (about 0.5 s) ends like any other interruption: 130, no traceback
+    import argparse
+    import os
+    import tempfile
+    import time
+    import warnings
+    from datetime import datetime
+    from pathlib import Path
 
-from ch05.two_layer_net import TwoLayerNet
-from common.trainer import Evaluation, PixelBatches, Trainer, TrainingDiverged, iterations_per_epoch
-from datasets.mnist import DataError, data_spec, load_data_spec
-from tooling.cli import OneLineArgumentParser, positive_float, positive_int
-from tooling.runs import library_versions, machine, write_run
+    import numpy as np
+    from tqdm import tqdm
+
+    from ch05.two_layer_net import TwoLayerNet
+    from common.trainer import EVAL_CHUNK, Evaluation, PixelBatches, Trainer, TrainingDiverged, iterations_per_epoch
+    from datasets.mnist import DataError, DownloadError, data_spec, load_data_spec
+    from tooling.cli import OneLineArgumentParser, non_negative_int, positive_float, positive_int, report_progress
+    from tooling.runs import library_versions, machine, write_run
+except KeyboardInterrupt:
+    print("train.py: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 MAX_EPOCH_LINES = 20  # per-epoch lines printed at most; the history file keeps every epoch
+EXIT_DOWNLOAD, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 1, 2, 3, 130
+EXIT_CODES = "Exit codes: 0 trained, 1 download failed, 2 bad arguments or data, 3 diverged, 130 interrupted."
+# Training images each data spec can give at most, known before loading (idx: only after).
+MAX_TRAIN_IMAGES = {"sample": 4_000, "mnist": 60_000, "fashion-mnist": 60_000, "default": 60_000}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = OneLineArgumentParser(
         description="Train the two-layer network of chapter 5 with mini-batch SGD and hand-written backprop.",
-        epilog="Exit codes: 0 trained, 1 diverged, 2 bad arguments or data, 130 interrupted.",
+        epilog=EXIT_CODES,
     )
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--iters", type=positive_int, help="parameter updates (default 10000, as the book)")
@@ -42,7 +56,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--weight-init-std", type=positive_float, default=0.01, help="std of the initial weights (default 0.01)"
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed for weights and batches (default 0)")
+    # numpy's default_rng refuses negative seeds: refused here too, as a usage error.
+    parser.add_argument(
+        "--seed", type=non_negative_int, default=0, help="seed for weights and batches, 0 or more (default 0)"
+    )
     parser.add_argument(
         "--data",
         type=data_spec,
@@ -62,45 +79,136 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.out is None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         args.out = Path("runs") / f"{stamp}-{args.data.replace(':', '-').replace('/', '_')}-seed{args.seed}"
-    problem = check_output_folder(args.out, args.overwrite)
+    problem = (
+        check_output_folder(args.out, args.overwrite)
+        or check_batch_size(args.batch_size, MAX_TRAIN_IMAGES.get(args.data), f"--data {args.data}")
+        or check_memory(args)
+    )
     if problem:
         parser.error(problem)
     return args
 
 
 def check_output_folder(folder: Path, overwrite: bool) -> str | None:
-    """Why `folder` cannot take a run's files, or None when it can. Creates nothing: a
-    mistake found later (bad data, say) leaves no empty folder behind."""
+    """Why `folder` cannot take a run's files, or None when it can.
+
+    Writes and deletes a probe file there, since permissions alone can lie (os.access says
+    yes to root under /proc, where nothing can be created). Folders made for the probe are
+    removed again: a mistake found later (bad data, say) leaves no empty folder behind.
+    """
     if (folder / "history.json").exists() and not overwrite:
         return f"{folder} already holds a run; choose another --out or pass --overwrite"
-    existing = folder.absolute()
+    existing, missing = folder.absolute(), []
     while not existing.exists():
+        missing.append(existing)
         existing = existing.parent
     if not existing.is_dir():
         return f"cannot write to the output folder {folder}: {existing} is a file; choose another --out"
-    if not os.access(existing, os.W_OK | os.X_OK):
-        return f"cannot write to the output folder {folder}: {existing} is not writable; choose another --out"
+    created = []
+    try:
+        for path in reversed(missing):
+            path.mkdir()
+            created.append(path)
+        with tempfile.TemporaryFile(dir=folder, prefix=".write-probe-") as probe:
+            probe.write(b"0")
+    except OSError as err:
+        return f"cannot write to the output folder {folder}: {err.strerror} ({err.filename}); choose another --out"
+    finally:
+        for path in reversed(created):
+            path.rmdir()
     return None
 
 
+def check_batch_size(batch_size: int, train_images: int | None, what: str) -> str | None:
+    """Why a batch cannot be drawn from `train_images` training images (None: not known yet)."""
+    if train_images is not None and batch_size > train_images:
+        return f"--batch-size {batch_size} is larger than the {train_images:,} training images of {what}"
+    return None
+
+
+def memory_needed(hidden: int, batch_size: int, dtype: np.dtype, images: int, inputs: int = 784) -> int:
+    """Bytes a run needs at its peak, computed from the sizes (10 classes).
+
+    Parameters, their gradients, and one more of each while the next gradient or the update
+    lr * gradient is being made: 3 x the parameters. Per batch image: the images gathered
+    from uint8, and for each hidden unit its activation, ReLU output, mask and their
+    gradients. An evaluation chunk of EVAL_CHUNK images likewise. The data: uint8 pixels,
+    float32 images, and a float64 copy for --dtype float64.
+    """
+    size = dtype.itemsize
+    parameters = (inputs * hidden + hidden + hidden * 10 + 10) * size
+    per_image = inputs * (size + 1) + hidden * (4 * size + 1) + 10 * 4 * size
+    per_evaluated = hidden * (2 * size + 1) + 10 * size
+    data = images * inputs * (1 + 4 + (size if size != 4 else 0))
+    return 3 * parameters + max(batch_size * per_image, EVAL_CHUNK * per_evaluated) + data
+
+
+def machine_memory() -> int | None:
+    """Bytes of memory this process may use: physical memory, or a lower cgroup limit (containers)."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows): no check
+        return None
+    for limit_file in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            total = min(total, int(Path(limit_file).read_text()))
+        except (OSError, ValueError):  # absent, or "max"
+            pass
+    return total
+
+
+def check_memory(args: argparse.Namespace) -> str | None:
+    """Why the network and batch cannot fit in this machine's memory, or None."""
+    images = 5_000 if args.data == "sample" else 70_000  # an IDX folder: assume MNIST's size
+    needed = memory_needed(args.hidden, args.batch_size, np.dtype(args.dtype), images)
+    available = machine_memory()
+    if available is None or needed <= available:
+        return None
+    return (
+        f"--hidden {args.hidden} with --batch-size {args.batch_size} needs about {needed / 2**30:,.1f} GiB of "
+        f"memory ({args.dtype}), more than the {available / 2**30:,.1f} GiB of this machine; "
+        "choose a smaller --hidden or --batch-size"
+    )
+
+
 def load_data(args: argparse.Namespace):
-    """The data set, with any fallback warning printed as one line."""
-    with warnings.catch_warnings(record=True) as caught:
+    """(the data set, the notes to print if training goes ahead): a fallback to the sample
+    is a note, not an error, and is only worth a line once every argument is known to be good."""
+    with report_progress(quiet=args.quiet), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         # keep_pixels: batches are gathered from the uint8 images (PixelBatches in common/trainer.py).
         data = load_data_spec(args.data, data_home=args.data_home, keep_pixels=True)
-    for warning in caught:
-        print(f"note: {warning.message}", file=sys.stderr)
-    return data
+    return data, [str(warning.message) for warning in caught]
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return train(argv)
+    except KeyboardInterrupt:  # before or after training: training handles its own, writing the run so far
+        print("train.py: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except MemoryError:  # check_memory passed, but the memory is taken by others, or a limit is lower
+        print("train.py: error: out of memory; choose a smaller --hidden or --batch-size", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def train(argv: list[str] | None) -> int:
     args = parse_args(argv)
     try:
-        data = load_data(args)
+        data, notes = load_data(args)
+    except DownloadError as err:
+        print(f"train.py: error: {err}", file=sys.stderr)
+        return EXIT_DOWNLOAD
     except DataError as err:
         print(f"train.py: error: {err}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    problem = check_batch_size(args.batch_size, len(data[0][0]), data.source)
+    if problem:
+        because = f" ({'; '.join(notes)})" if notes else ""
+        print(f"train.py: error: {problem}{because}", file=sys.stderr)
+        return EXIT_USAGE
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     (x_train, t_train), (x_test, t_test) = data
     dtype = np.dtype(args.dtype)
     if dtype != x_train.dtype:  # float64 on request; load_mnist gives float32
@@ -109,26 +217,19 @@ def main(argv: list[str] | None = None) -> int:
     per_epoch = iterations_per_epoch(len(x_train), args.batch_size)
     iterations = args.epochs * per_epoch if args.epochs else (args.iters or 10_000)
     net = TwoLayerNet(x_train.shape[1], args.hidden, 10, args.weight_init_std, seed=args.seed, dtype=dtype)
-    try:
-        trainer = Trainer(
-            net,
-            x_train,
-            t_train,
-            x_test,
-            t_test,
-            iterations=iterations,
-            batch_size=args.batch_size,
-            learning_rate=args.lr,
-            seed=args.seed,
-            # float64 batches come from x_train itself; float32 ones from the uint8 pixels
-            batches=PixelBatches(data.pixels[0], x_train) if dtype == np.float32 else None,
-        )
-    except ValueError:
-        print(
-            f"train.py: error: --batch-size {args.batch_size} is larger than the {len(x_train):,} training images",
-            file=sys.stderr,
-        )
-        return 2
+    trainer = Trainer(
+        net,
+        x_train,
+        t_train,
+        x_test,
+        t_test,
+        iterations=iterations,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        seed=args.seed,
+        # float64 batches come from x_train itself; float32 ones from the uint8 pixels
+        batches=PixelBatches(data.pixels[0], x_train) if dtype == np.float32 else None,
+    )
     config = {
         "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "iterations": iterations,
@@ -175,10 +276,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         trainer.run()
     except TrainingDiverged as err:
-        code = 1
+        code = EXIT_DIVERGED
         message = f"{err} (--lr {args.lr:g} now; the book uses 0.1)"
     except KeyboardInterrupt:
-        code = 130
+        code = EXIT_INTERRUPTED
         trainer.history.status = f"interrupted at iteration {len(trainer.history.loss)}"
         message = f"interrupted at iteration {len(trainer.history.loss):,}; writing what was done"
     finally:
@@ -189,7 +290,11 @@ def main(argv: list[str] | None = None) -> int:
 
     config["seconds"] = round(seconds, 3)
     config["status"] = trainer.history.status
-    write_run(args.out, trainer.history, net.params, config, plots=not args.no_plots)
+    try:
+        write_run(args.out, trainer.history, net.params, config, plots=not args.no_plots)
+    except OSError as err:  # the folder was writable when checked; a full disk, say, came later
+        print(f"train.py: error: cannot write the run to {args.out} ({err.strerror}: {err.filename})", file=sys.stderr)
+        return EXIT_USAGE
     history = trainer.history
     if history.evaluations:
         last = history.evaluations[-1]

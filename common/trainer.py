@@ -14,9 +14,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-# A softmax classifier that knows nothing has loss ln(classes) (2.30 for 10). A mean loss
-# ten times that means the weights have blown up: with a stable log-softmax the loss stays
-# finite (lr = 100 reaches 2.4e5 by iteration 3) and the network dies without a NaN.
+# Divergence: a loss that is non-finite, or ten times above where training started. "Where it
+# started" is the larger of ln(classes), the loss of a classifier that knows nothing (2.30 for
+# 10 classes), and the loss of the first iteration, which comes from the initial weights
+# before any update. With a stable log-softmax a blown-up network keeps a finite loss (lr = 100
+# jumps from 2.3 to far above 23 at iteration 2), so the factor is needed; and large initial
+# weights (--weight-init-std 1) start far above 23 and then fall, so it must be relative.
 DIVERGENCE_FACTOR = 10.0
 
 # Rows scored at once in an evaluation: bounds memory, gives the same answer, and keeps the
@@ -35,7 +38,8 @@ class TrainingDiverged(Exception):
     def __init__(self, iteration: int, loss: float, limit: float) -> None:
         self.iteration = iteration
         self.loss = loss
-        kind = "non-finite" if not math.isfinite(loss) else f"above {limit:.3g}, {DIVERGENCE_FACTOR:g} x ln(classes)"
+        above = f"above {limit:.3g}, {DIVERGENCE_FACTOR:g} x the starting loss"
+        kind = "non-finite" if not math.isfinite(loss) else above
         super().__init__(
             f"training diverged at iteration {iteration}: loss {loss:.3g} is {kind}; try a smaller learning rate"
         )
@@ -116,7 +120,7 @@ class Trainer:
         self.on_evaluation = on_evaluation
         self.history = History(iterations_per_epoch=iterations_per_epoch(len(x_train), batch_size))
         classes = t_train.shape[1] if t_train.ndim == 2 else max(int(t_train.max()) + 1, 2)
-        self.loss_limit = DIVERGENCE_FACTOR * math.log(classes)
+        self.loss_limit = DIVERGENCE_FACTOR * math.log(classes)  # raised by the first iteration's loss
         self._start = 0.0
         self._last_eval_iteration = 0
 
@@ -154,6 +158,8 @@ class Trainer:
                     params[key] -= lr * grads[key]  # in place: the layers hold these same arrays
 
                 self.history.loss.append(loss)
+                if i == 1 and math.isfinite(loss):  # the starting loss, before any update (see DIVERGENCE_FACTOR)
+                    self.loss_limit = max(self.loss_limit, DIVERGENCE_FACTOR * loss)
                 if not loss <= self.loss_limit:  # also true for NaN
                     self.history.status = f"diverged at iteration {i}"
                     raise TrainingDiverged(i, loss, self.loss_limit)

@@ -24,10 +24,19 @@ import numpy as np
 
 from datasets.arrays import DataError
 from datasets.idx import load_idx_dir
-from datasets.openml import OPENML, cache_path, load_full
+from datasets.openml import OPENML, DownloadError, cache_path, load_full
 from datasets.sample import load_sample
+from tooling.cli import OneLineArgumentParser, report_progress
 
-__all__ = ["DataError", "DataFallbackWarning", "LoadedData", "load_mnist", "load_data_spec", "data_spec"]
+__all__ = [
+    "DataError",
+    "DownloadError",
+    "DataFallbackWarning",
+    "LoadedData",
+    "load_mnist",
+    "load_data_spec",
+    "data_spec",
+]
 
 DATASETS = ("default", "mnist", "fashion-mnist", "sample")
 
@@ -71,7 +80,8 @@ def load_mnist(
     dataset: "default" (full MNIST when cached or downloadable, else the shipped sample
     with a DataFallbackWarning), "mnist" or "fashion-mnist" (full, or DataError), or
     "sample". idx_dir: load a folder of IDX files instead. download: False never touches
-    the network. keep_pixels: also return the uint8 images in `.pixels`, at no cost (they
+    the network; a failed download raises DownloadError, a DataError (for "default": falls
+    back to the sample, whatever the failure). keep_pixels: also return the uint8 images in `.pixels`, at no cost (they
     are what normalize starts from).
     """
     if idx_dir is not None:
@@ -147,18 +157,29 @@ def load_data_spec(spec: str, **kwargs) -> LoadedData:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m datasets.mnist`: fill (or check) the cache, e.g. on a machine with network."""
-    parser = argparse.ArgumentParser(description="Download full MNIST through scikit-learn into the verified cache.")
+    """`python -m datasets.mnist`: fill (or check) the cache, e.g. on a machine with network.
+
+    Exit codes: 0 cached and verified, 1 the download failed (one line on stderr saying why
+    and what to do), 2 bad arguments, 130 interrupted (nothing is left half-written).
+    """
+    parser = OneLineArgumentParser(
+        description="Download full MNIST (or Fashion-MNIST) through scikit-learn into the verified cache.",
+        epilog="Exit codes: 0 cached and verified, 1 download failed, 2 bad arguments, 130 interrupted.",
+    )
     parser.add_argument("--dataset", choices=tuple(OPENML), default="mnist")
     parser.add_argument(
         "--data-home", help="scikit-learn data home (default: $SCIKIT_LEARN_DATA or ~/scikit_learn_data)"
     )
     args = parser.parse_args(argv)
     try:
-        data = load_mnist(dataset=args.dataset, data_home=args.data_home)
+        with report_progress():
+            data = load_mnist(dataset=args.dataset, data_home=args.data_home)
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
     print(f"{data.source}: cached and verified at {cache_path(args.dataset, args.data_home)}")
     return 0
 

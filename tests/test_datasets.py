@@ -1,6 +1,8 @@
 """datasets/: the shipped sample, IDX files, the verified cache, and offline behaviour.
 
-No test touches the network: scikit-learn's fetch and our reachability probe are replaced.
+No test touches the network: downloads go to a local server (tests/openml_server.py) through
+scikit-learn's real fetch_openml, with small per-class counts standing in for the official
+ones (tests/conftest.py); "offline" is a local port nobody listens on.
 """
 
 import gzip
@@ -10,12 +12,14 @@ import socket
 import struct
 import subprocess
 import sys
-import urllib.error
+import time
+import tracemalloc
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SMALL_COUNTS
 
 import datasets.make_sample as make_sample
 from datasets import openml
@@ -27,44 +31,28 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch, tmp_path):
-    """Every test: an empty data home, and a network that is down unless a test says otherwise."""
-    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "sklearn_home"))
-
-    def unreachable():
-        raise socket.gaierror(-2, "Name or service not known")
-
-    monkeypatch.setattr(openml, "_probe_openml", unreachable)
+def no_network(offline):
+    """Every test: an empty data home, and a network that is down unless a test serves OpenML."""
 
 
-def labels_with_counts(counts):
-    return np.repeat(np.arange(10), counts)
-
-
-def fake_openml(monkeypatch, counts=(MNIST_TRAIN_COUNTS, MNIST_TEST_COUNTS), calls=None):
-    """Make the network 'up' and fetch_openml return a synthetic 70,000-image set with these counts."""
+@pytest.fixture
+def spy_fetch(monkeypatch):
+    """The arguments of every fetch_openml call; the real fetch_openml still runs."""
     import sklearn.datasets
 
-    t = np.concatenate([labels_with_counts(counts[0]), labels_with_counts(counts[1])])
-    x = (np.arange(70000 * 784, dtype=np.int64) % 251).reshape(70000, 784).astype(np.float64)
+    calls, real = [], sklearn.datasets.fetch_openml
 
     def fetch_openml(**kwargs):
-        if calls is not None:
-            calls.append(kwargs)
-        return x, t.astype(str).astype(object)
+        calls.append(kwargs)
+        return real(**kwargs)
 
-    monkeypatch.setattr(openml, "_probe_openml", lambda: None)
     monkeypatch.setattr(sklearn.datasets, "fetch_openml", fetch_openml)
+    return calls
 
 
-def failing_fetch(monkeypatch, error):
-    import sklearn.datasets
-
-    def fetch_openml(**kwargs):
-        raise error
-
-    monkeypatch.setattr(openml, "_probe_openml", lambda: None)
-    monkeypatch.setattr(sklearn.datasets, "fetch_openml", fetch_openml)
+def fail_every_request(server):
+    for part in ("description", "features", "qualities", "data"):
+        server.faults[part] = 500
 
 
 # ---------------------------------------------------------------------------- the shipped sample
@@ -196,49 +184,96 @@ def test_read_idx_rejects_labels_above_nine(tmp_path):
         load_mnist(idx_dir=tmp_path / "idx")
 
 
+def test_idx_file_longer_than_its_header_is_refused(tmp_path):
+    write_idx_dir(tmp_path / "idx")
+    bad = tmp_path / "idx" / "train-labels-idx1-ubyte"
+    bad.write_bytes(bad.read_bytes() + b"\x00")
+    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte: holds more than the 28 bytes its header"):
+        load_mnist(idx_dir=tmp_path / "idx")
+
+
+def test_gzip_bomb_is_refused_after_reading_only_what_the_header_declares(tmp_path):
+    """A small .gz whose header declares 10 images (7,840 bytes) but which expands to 64 MB."""
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(struct.pack(">HBBIII", 0, 8, 3, 10, 28, 28))
+        for _ in range(64):
+            f.write(bytes(1 << 20))
+    assert path.stat().st_size < 200_000
+
+    def peak_bytes(read) -> int:
+        tracemalloc.start()
+        try:
+            read()
+        except DataError as err:
+            assert "holds more than the 7856 bytes its header (10, 28, 28) declares" in str(err)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak
+
+    assert peak_bytes(lambda: read_idx(path)) < 4 << 20
+    assert peak_bytes(lambda: gzip.open(path).read()) > 64 << 20  # negative control: reading it whole
+
+
+def test_idx_header_declaring_more_than_mnist_can_hold_is_refused_before_reading(tmp_path):
+    path = tmp_path / "t10k-images-idx3-ubyte"
+    path.write_bytes(struct.pack(">HBBIII", 0, 8, 3, 4_000_000_000, 28, 28))
+    with pytest.raises(DataError, match="declares 3,136,000,000,000 bytes, more than an IDX file of MNIST"):
+        read_idx(path)
+
+
 # ---------------------------------------------------------------------------- full MNIST, cache
 
 
-def test_download_is_converted_into_a_verified_cache_then_reused(monkeypatch):
-    calls = []
-    fake_openml(monkeypatch, calls=calls)
+def test_official_counts_are_the_official_split():
+    assert sum(MNIST_TRAIN_COUNTS) == 60000 and sum(MNIST_TEST_COUNTS) == 10000
+    assert openml.OPENML["mnist"]["data_id"] == 554 and openml.OPENML["fashion-mnist"]["data_id"] == 40996
+
+
+def test_download_is_converted_into_a_verified_cache_then_reused(openml_server, spy_fetch):
+    server = openml_server("mnist")
+    train_counts, test_counts = SMALL_COUNTS["mnist"]
+    n_train, n_test = sum(train_counts), sum(test_counts)
     data = load_mnist(dataset="mnist", normalize=False)
     (x_train, t_train), (x_test, t_test) = data
-    assert data.spec == "mnist" and data.source.startswith("MNIST (60,000 train / 10,000 test")
-    assert x_train.shape == (60000, 784) and x_test.shape == (10000, 784) and x_train.dtype == np.uint8
-    assert np.bincount(t_test).tolist() == list(MNIST_TEST_COUNTS)
-    assert calls[0]["data_id"] == 554 and calls[0]["parser"] == "liac-arff" and calls[0]["as_frame"] is False
+    assert data.spec == "mnist" and data.source == f"MNIST ({n_train:,} train / {n_test:,} test)"
+    assert x_train.shape == (n_train, 784) and x_test.shape == (n_test, 784) and x_train.dtype == np.uint8
+    np.testing.assert_array_equal(x_train, server.x[:n_train])
+    np.testing.assert_array_equal(x_test, server.x[n_train:])
+    assert np.bincount(t_test).tolist() == list(test_counts)
+    call = spy_fetch[0]
+    assert call["data_id"] == 554 and call["parser"] == "liac-arff" and call["as_frame"] is False
     assert cache_path("mnist").is_file()
     assert not [p for p in cache_path("mnist").parent.iterdir() if p.name != "mnist.npz"]  # no temp files
 
-    failing_fetch(monkeypatch, urllib.error.URLError("offline now"))
+    fail_every_request(server)  # offline now: the cache is used, nothing is requested
+    asked = len(server.requests)
     (x_again, _), _ = load_mnist(dataset="mnist", normalize=False)
     np.testing.assert_array_equal(x_again, x_train)
+    assert len(server.requests) == asked
 
 
-def test_default_prefers_full_mnist_when_cached(monkeypatch):
-    fake_openml(monkeypatch)
+def test_default_prefers_full_mnist_when_cached(openml_server):
+    openml_server("mnist")
     load_mnist(dataset="mnist")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert load_mnist(download=False).spec == "mnist"
 
 
-def test_corrupt_cache_is_reported_and_rebuilt(monkeypatch):
-    fake_openml(monkeypatch)
+def test_corrupt_cache_is_reported_and_rebuilt(openml_server):
+    server = openml_server("mnist")
     load_mnist(dataset="mnist")
     cache = cache_path("mnist")
     cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 2])  # truncated
-    calls = []
-    fake_openml(monkeypatch, calls=calls)
     with pytest.warns(UserWarning, match="MNIST cache at .* cannot be read.*rebuilding"):
         data = load_mnist(dataset="mnist")
-    assert len(calls) == 1 and data.spec == "mnist"
+    assert server.data_requests() == 2 and data.spec == "mnist"
     np.load(cache, allow_pickle=False).close()  # whole again
 
 
-def test_cache_with_wrong_class_counts_is_not_used(monkeypatch):
-    fake_openml(monkeypatch)
+def test_cache_with_wrong_class_counts_is_not_used(openml_server):
+    openml_server("mnist")
     load_mnist(dataset="mnist")
     with np.load(cache_path("mnist")) as f:
         arrays = dict(f)
@@ -257,11 +292,10 @@ def test_cache_with_a_pickle_inside_is_refused(monkeypatch):
         load_mnist(dataset="mnist", download=False)
 
 
-def test_fashion_mnist_goes_through_the_same_code(monkeypatch):
-    calls = []
-    fake_openml(monkeypatch, counts=((6000,) * 10, (1000,) * 10), calls=calls)
+def test_fashion_mnist_goes_through_the_same_code(openml_server, spy_fetch):
+    server = openml_server("fashion-mnist")
     data = load_mnist(dataset="fashion-mnist")
-    assert calls[0]["data_id"] == 40996
+    assert spy_fetch[0]["data_id"] == 40996 and "/api/v1/json/data/40996" in server.requests
     assert data.spec == "fashion-mnist" and data.source.startswith("Fashion-MNIST")
     assert cache_path("fashion-mnist").is_file()
 
@@ -279,9 +313,10 @@ def test_offline_default_falls_back_to_the_sample_with_one_warning():
     assert "cannot reach OpenML" in message and str(cache_path("mnist")) in message
 
 
-@pytest.mark.parametrize("error", [urllib.error.URLError("no route"), TimeoutError("timed out")])
-def test_strict_mnist_request_fails_with_a_clear_error(monkeypatch, error):
-    failing_fetch(monkeypatch, error)
+@pytest.mark.parametrize("fault", [500, ("stall", 100)])
+def test_strict_mnist_request_fails_with_a_clear_error(openml_server, fault):
+    server = openml_server("mnist")
+    server.faults["data"] = fault
     with pytest.raises(DataError) as excinfo:
         load_mnist(dataset="mnist")
     message = str(excinfo.value)
@@ -316,6 +351,20 @@ def test_probe_is_bounded_by_a_timeout(monkeypatch):
     assert seen["timeout"] == openml.PROBE_TIMEOUT <= 5
 
 
+def test_probe_bounds_a_name_lookup_that_hangs(monkeypatch):
+    """socket.create_connection's timeout does not cover the name lookup; the probe does."""
+
+    def hanging_lookup(address, timeout=None):
+        time.sleep(30)
+
+    monkeypatch.setattr(socket, "create_connection", hanging_lookup)
+    monkeypatch.setattr(openml, "PROBE_TIMEOUT", 0.2)
+    started = time.monotonic()
+    with pytest.raises(DataError, match=r"cannot reach OpenML .*no answer within 0.2 s"):
+        load_mnist(dataset="mnist")
+    assert time.monotonic() - started < 5
+
+
 def test_unknown_dataset_is_a_clear_error():
     with pytest.raises(DataError, match="unknown dataset 'mnsit': choose one of default, mnist"):
         load_mnist(dataset="mnsit")
@@ -325,7 +374,7 @@ def test_module_cli_reports_offline_in_one_line(tmp_path):
     env = {"SCIKIT_LEARN_DATA": str(tmp_path), "PATH": "/usr/bin:/bin"}
     # A port nobody listens on stands in for OpenML: the probe is refused at once.
     code = (
-        "import sys, datasets.mnist as m, datasets.openml as o; o.OPENML_HOST = ('127.0.0.1', 9); "
+        "import sys, datasets.mnist as m, datasets.openml as o; o.OPENML_SERVER = 'http://127.0.0.1:9'; "
         "sys.exit(m.main(['--data-home', sys.argv[1]]))"
     )
     result = subprocess.run(

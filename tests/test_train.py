@@ -1,6 +1,7 @@
 """train.py and the training loop: outputs, determinism, bad input, divergence, Ctrl-C."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 from matplotlib.image import imread
 
 from ch05.two_layer_net import TwoLayerNet
-from common.trainer import PixelBatches, Trainer, TrainingDiverged
+from common.trainer import DIVERGENCE_FACTOR, PixelBatches, Trainer, TrainingDiverged
 from datasets.mnist import load_mnist
 from tooling.atomic import atomic_path
 from tooling.runs import read_params, read_run
@@ -104,6 +105,10 @@ def test_no_plots_and_refusing_to_overwrite(tmp_path):
         (["--data", "idx:/no/such/folder"], "/no/such/folder is not a directory of MNIST IDX files"),
         (["--dtype", "float16"], "invalid choice: 'float16'"),
         (["--iters", "3", "--epochs", "3"], "not allowed with argument"),
+        (["--seed", "-1"], "--seed: must be at least 0, got -1"),
+        (["--hidden", "100000000"], "--hidden 100000000 with --batch-size 100 needs about 2,564.9 GiB of memory"),
+        (["--batch-size", "1000000000"], "--batch-size 1000000000 is larger than the 4,000 training images"),
+        (["--data", "default", "--batch-size", "60001"], "larger than the 60,000 training images of --data default"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
@@ -126,10 +131,48 @@ def test_unwritable_output_folder_is_refused_before_training(tmp_path):
     assert "Training" not in result.stdout
 
 
+def test_output_folder_where_nothing_can_be_created_is_refused_before_training(tmp_path):
+    """Under /proc, os.access says root may write; only writing a file tells the truth."""
+    if not Path("/proc/self").is_dir():
+        pytest.skip("no /proc on this system")
+    result = run("train.py", "--data", "sample", "--out", "/proc/ch05-run/x")
+    assert result.returncode == 2
+    assert result.stderr.startswith("train.py: error: cannot write to the output folder /proc/ch05-run/x: ")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Training" not in result.stdout
+    assert not Path("/proc/ch05-run").exists()
+    fine = run("train.py", "--data", "sample", "--iters", "1", "--no-plots", "--out", str(tmp_path / "a" / "b"))
+    assert fine.returncode == 0, fine.stderr  # negative control: the probe passes where files can be written
+
+
+def test_offline_a_bad_argument_is_still_one_line(tmp_path):
+    """With no cache and no network the sample stands in; a batch too large for it is one line, not
+    the fallback note and then the error."""
+    code = (
+        "import sys, datasets.openml as o; o.OPENML_SERVER = 'http://127.0.0.1:9'; "
+        "import train; sys.exit(train.main(sys.argv[1:]))"
+    )
+    env = {**os.environ, "SCIKIT_LEARN_DATA": str(tmp_path / "empty")}
+    out = tmp_path / "run"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "--batch-size", "5000", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("train.py: error: --batch-size 5000 is larger than the 4,000 training images of MNIST")
+    assert "(full MNIST unavailable (cannot reach OpenML at http://127.0.0.1:9" in lines[0]
+    assert not out.exists() and not (tmp_path / "empty" / "ch05").exists()
+
+
 def test_exploding_loss_stops_with_a_message_and_keeps_the_files(tmp_path):
     out = tmp_path / "run"
     result = run("train.py", "--data", "sample", "--lr", "100", "--out", str(out), "--quiet")
-    assert result.returncode == 1
+    assert result.returncode == 3  # its own code since issue 11: 1 is a failed download
     assert "training diverged at iteration 2" in result.stderr
     assert "smaller learning rate" in result.stderr
     history, config, _ = assert_complete_run(out)
@@ -156,6 +199,55 @@ def test_ctrl_c_stops_cleanly_and_writes_complete_files(tmp_path):
     assert history.status.startswith("interrupted at iteration")
     assert 0 < len(history.loss) < 1_000_000
     assert config["status"] == history.status
+
+
+def test_ctrl_c_during_the_imports_exits_130_without_a_traceback(tmp_path):
+    # -X importtime reports each module as its import ends: the first numpy line means
+    # train.py is inside `import numpy`, at the top of the file.
+    process = subprocess.Popen(
+        [sys.executable, "-X", "importtime", "train.py", "--data", "sample", "--out", str(tmp_path / "run")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for line in process.stderr:
+        if "numpy" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    assert "Training" not in stdout
+
+
+def test_evaluate_says_in_one_line_that_the_idx_folder_is_gone(tmp_path):
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "idx"
+    folder.mkdir()
+    for name, shape in (
+        ("train-images-idx3-ubyte", (200, 28, 28)),
+        ("train-labels-idx1-ubyte", (200,)),
+        ("t10k-images-idx3-ubyte", (50, 28, 28)),
+        ("t10k-labels-idx1-ubyte", (50,)),
+    ):
+        array = rng.integers(0, 10 if len(shape) == 1 else 256, size=shape, dtype=np.uint8)
+        header = bytes([0, 0, 8, len(shape)]) + b"".join(n.to_bytes(4, "big") for n in shape)
+        (folder / name).write_bytes(header + array.tobytes())
+    out = tmp_path / "run"
+    options = ("--iters", "2", "--batch-size", "10", "--no-plots", "--out", str(out))
+    trained = run("train.py", "--data", f"idx:{folder}", *options)
+    assert trained.returncode == 0, trained.stderr
+    assert run("ch05/evaluate.py", str(out)).returncode == 0  # negative control: the folder is there
+
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+    gone = run("ch05/evaluate.py", str(out))
+    assert gone.returncode == 2
+    assert gone.stderr.strip().splitlines() == [
+        f"evaluate.py: error: {folder} is not a directory of MNIST IDX files (it does not exist)"
+    ]
 
 
 # ----------------------------------------------------------------------------- the loop
@@ -201,6 +293,20 @@ def test_nan_in_the_data_stops_training_as_non_finite(sample):
         trainer.run()
     assert trainer.history.status == "diverged at iteration 1"
     assert len(trainer.history.loss) == 1
+
+
+def test_a_loss_that_starts_high_and_falls_is_not_divergence(sample):
+    """Large initial weights (--weight-init-std 1) start far above 10 x ln(10) = 23, then learn."""
+    x_train, t_train, x_test, t_test = sample
+    net = TwoLayerNet(784, 50, 10, weight_init_std=1.0, seed=0, dtype=np.float32)
+    history = Trainer(net, x_train, t_train, x_test, t_test, iterations=400, seed=0).run()
+    assert history.status == "completed"
+    assert history.loss[0] > DIVERGENCE_FACTOR * np.log(10)  # what the old, absolute limit stopped at once
+    assert np.mean(history.loss[-40:]) < 1.5 and history.evaluations[-1].test_acc > 0.7
+
+    exploding = TwoLayerNet(784, 50, 10, weight_init_std=1.0, seed=0, dtype=np.float32)  # negative control
+    with pytest.raises(TrainingDiverged, match="iteration 2: loss .* is above 699, 10 x the starting loss"):
+        Trainer(exploding, x_train, t_train, x_test, t_test, iterations=400, seed=0, learning_rate=100).run()
 
 
 def test_float32_and_float64_reach_the_same_accuracy(sample):
