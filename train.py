@@ -27,7 +27,7 @@ try:  # Ctrl-C while the imports run (about 0.5 s) ends like any other interrupt
     from tqdm import tqdm
 
     from ch05.two_layer_net import TwoLayerNet
-    from common.trainer import EVAL_CHUNK, Evaluation, PixelBatches, Trainer, TrainingDiverged, iterations_per_epoch
+    from common.trainer import EVAL_CHUNK, Evaluation, Trainer, TrainingDiverged, iterations_per_epoch
     from datasets.mnist import DataError, DownloadError, data_spec, load_data_spec
     from tooling.cli import OneLineArgumentParser, non_negative_int, positive_float, positive_int, report_progress
     from tooling.runs import library_versions, machine, write_run
@@ -130,14 +130,14 @@ def memory_needed(hidden: int, batch_size: int, dtype: np.dtype, images: int, in
     """Bytes a run needs at its peak, computed from the sizes (10 classes).
 
     Parameters, their gradients, and one more of each while the next gradient or the update
-    lr * gradient is being made: 3 x the parameters. Per batch image: the images gathered
-    from uint8, and for each hidden unit its activation, ReLU output, mask and their
-    gradients. An evaluation chunk of EVAL_CHUNK images likewise. The data: uint8 pixels,
-    float32 images, and a float64 copy for --dtype float64.
+    lr * gradient is being made: 3 x the parameters. Per batch image: the gathered image,
+    and for each hidden unit its activation, ReLU output, mask and their gradients. An
+    evaluation chunk of EVAL_CHUNK images likewise. The data: the uint8 arrays it is loaded
+    from, float32 images, and a float64 copy for --dtype float64.
     """
     size = dtype.itemsize
     parameters = (inputs * hidden + hidden + hidden * 10 + 10) * size
-    per_image = inputs * (size + 1) + hidden * (4 * size + 1) + 10 * 4 * size
+    per_image = inputs * size + hidden * (4 * size + 1) + 10 * 4 * size
     per_evaluated = hidden * (2 * size + 1) + 10 * size
     data = images * inputs * (1 + 4 + (size if size != 4 else 0))
     return 3 * parameters + max(batch_size * per_image, EVAL_CHUNK * per_evaluated) + data
@@ -176,8 +176,7 @@ def load_data(args: argparse.Namespace):
     is a note, not an error, and is only worth a line once every argument is known to be good."""
     with report_progress(quiet=args.quiet), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        # keep_pixels: batches are gathered from the uint8 images (PixelBatches in common/trainer.py).
-        data = load_data_spec(args.data, data_home=args.data_home, keep_pixels=True)
+        data = load_data_spec(args.data, data_home=args.data_home)
     return data, [str(warning.message) for warning in caught]
 
 
@@ -227,8 +226,6 @@ def train(argv: list[str] | None) -> int:
         batch_size=args.batch_size,
         learning_rate=args.lr,
         seed=args.seed,
-        # float64 batches come from x_train itself; float32 ones from the uint8 pixels
-        batches=PixelBatches(data.pixels[0], x_train) if dtype == np.float32 else None,
     )
     config = {
         "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},

@@ -40,7 +40,7 @@ if __package__ in (None, ""):
 import numpy as np
 
 from ch05.two_layer_net import TwoLayerNet
-from common.trainer import EVAL_CHUNK, PixelBatches, Trainer, iterations_per_epoch
+from common.trainer import EVAL_CHUNK, Trainer, iterations_per_epoch
 
 BOOK = {"n_train": 60_000, "n_test": 10_000, "iterations": 10_000, "batch": 100, "lr": 0.1, "hidden": 50}
 TINY = {"n_train": 3_000, "n_test": 500, "iterations": 300, "batch": 100, "lr": 0.1, "hidden": 50}
@@ -57,7 +57,7 @@ def synthetic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def load_data(cfg: dict) -> tuple[tuple[np.ndarray, ...], str]:
-    """(x_train, t_train, x_test, t_test) as uint8 pixels, and a description (see normalized())."""
+    """(x_train, t_train, x_test, t_test) with uint8 images, and a description (see normalized())."""
     if cfg["n_train"] == 60_000:
         from datasets.mnist import DataError, load_mnist
 
@@ -74,13 +74,12 @@ def load_data(cfg: dict) -> tuple[tuple[np.ndarray, ...], str]:
 
 
 def normalized(data: tuple) -> tuple:
-    """float32 images in [0, 1] as load_mnist gives them to train.py and the peers, plus the
-    uint8 training images that train.py also gives the trainer (PixelBatches)."""
-    pixels, t_train, x_test, t_test = data
-    x_train, x_test = pixels.astype(np.float32), x_test.astype(np.float32)
+    """float32 images in [0, 1] as load_mnist gives them to train.py and to the peers."""
+    x_train, t_train, x_test, t_test = data
+    x_train, x_test = x_train.astype(np.float32), x_test.astype(np.float32)
     x_train /= np.float32(255)  # in place, as the loader does
     x_test /= np.float32(255)
-    return x_train, t_train, x_test, t_test, pixels  # pixels: as load_mnist(keep_pixels=True) keeps them
+    return x_train, t_train, x_test, t_test
 
 
 # ----------------------------------------------------------------------------- contestants
@@ -91,12 +90,11 @@ def run_ours(data: tuple, cfg: dict, seed: int, without: str | None = None) -> t
 
     without: switch one speed trick off (a name of TRICKS), to measure what it saves.
     """
-    x_train, t_train, x_test, t_test, pixels = data
+    x_train, t_train, x_test, t_test = data
     start = time.perf_counter()
     net = TwoLayerNet(784, cfg["hidden"], 10, weight_init_std=0.01, seed=seed, dtype=np.float32)
     if without == "need_dx":
         net.layers["Affine1"].need_dx = True
-    batches = None if without == "pixel_batches" else PixelBatches(pixels, x_train)
     trainer = Trainer(
         net,
         x_train,
@@ -107,7 +105,6 @@ def run_ours(data: tuple, cfg: dict, seed: int, without: str | None = None) -> t
         batch_size=cfg["batch"],
         learning_rate=cfg["lr"],
         seed=seed,
-        batches=batches,
     )
     history = trainer.run()
     return time.perf_counter() - start, history.evaluations[-1].test_acc
@@ -115,7 +112,6 @@ def run_ours(data: tuple, cfg: dict, seed: int, without: str | None = None) -> t
 
 # The speed tricks in the teaching code, each of which --ablate times switched off.
 TRICKS = {
-    "pixel_batches": "batches gathered from uint8 pixels (common.trainer.PixelBatches)",
     "need_dx": "no input gradient for the first layer (Affine(..., need_dx=False))",
 }
 
@@ -124,7 +120,7 @@ def run_sklearn(data: tuple, cfg: dict, seed: int) -> tuple[float, float]:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
-    x_train, t_train, x_test, t_test, _ = data
+    x_train, t_train, x_test, t_test = data
     epochs = round(cfg["iterations"] / iterations_per_epoch(cfg["n_train"], cfg["batch"]))
     model = MLPClassifier(
         hidden_layer_sizes=(cfg["hidden"],),
@@ -153,7 +149,7 @@ def run_sklearn(data: tuple, cfg: dict, seed: int) -> tuple[float, float]:
 def run_torch(data: tuple, cfg: dict, seed: int) -> tuple[float, float]:
     import torch
 
-    x_train, t_train, x_test, t_test = (torch.from_numpy(a) for a in data[:4])
+    x_train, t_train, x_test, t_test = (torch.from_numpy(a) for a in data)
     t_train, t_test = t_train.long(), t_test.long()
     torch.manual_seed(seed)
     model = torch.nn.Sequential(

@@ -84,11 +84,10 @@ class Trainer:
 
     x_train: (N, D) float images, t_train: (N,) integer labels or (N, C) one-hot; likewise
     the test set. iterations: parameter updates in all. seed: an int or a numpy Generator
-    for the batch draws. batches: how a batch of images is gathered from its indices,
-    x_train[indices] unless given (see PixelBatches). on_iteration(i, loss) is called after
-    every update, on_evaluation(row) after every evaluation; both are for progress display.
-    `history` is filled as training goes, so it is complete up to the point where run()
-    raised (divergence, KeyboardInterrupt).
+    for the batch draws. on_iteration(i, loss) is called after every update,
+    on_evaluation(row) after every evaluation; both are for progress display. `history` is
+    filled as training goes, so it is complete up to the point where run() raised
+    (divergence, KeyboardInterrupt).
     """
 
     def __init__(
@@ -103,7 +102,6 @@ class Trainer:
         batch_size: int = 100,
         learning_rate: float = 0.1,
         seed: int | np.random.Generator | None = 0,
-        batches: Callable[[np.ndarray], np.ndarray] | None = None,
         on_iteration: Callable[[int, float], None] | None = None,
         on_evaluation: Callable[[Evaluation], None] | None = None,
     ) -> None:
@@ -115,7 +113,6 @@ class Trainer:
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.rng = np.random.default_rng(seed)
-        self.batches = batches if batches is not None else x_train.__getitem__
         self.on_iteration = on_iteration
         self.on_evaluation = on_evaluation
         self.history = History(iterations_per_epoch=iterations_per_epoch(len(x_train), batch_size))
@@ -150,7 +147,7 @@ class Trainer:
         with np.errstate(over="ignore", invalid="ignore"):
             for i in range(1, self.iterations + 1):
                 batch_mask = self.rng.integers(0, train_size, size=self.batch_size)  # book: np.random.choice
-                x_batch = self.batches(batch_mask)
+                x_batch = self.x_train[batch_mask]
                 t_batch = self.t_train[batch_mask]
 
                 loss, grads = net.loss_and_gradient(x_batch, t_batch)
@@ -169,26 +166,3 @@ class Trainer:
                     self.evaluate(i)
         self.history.status = "completed"
         return self.history
-
-
-class PixelBatches:
-    """Batches gathered from the uint8 pixels of float32 images that are pixels / 255.
-
-    Bitwise the same batches as x_train[indices], but a random batch reads 78 KB of memory
-    instead of 314 KB: 6% of the book run measured (`benchmarks/bench_train.py --ablate`).
-    Use: Trainer(..., batches=PixelBatches(pixels, x_train)).
-    """
-
-    def __init__(self, pixels: np.ndarray, x_train: np.ndarray) -> None:
-        pixels = np.asarray(pixels).reshape(x_train.shape)
-        sample = slice(0, min(len(x_train), 1000))
-        if (
-            pixels.dtype != np.uint8
-            or x_train.dtype != np.float32
-            or not np.array_equal(pixels[sample] / np.float32(255), x_train[sample])
-        ):
-            raise ValueError("pixels must be uint8 images whose float32 value / 255 is x_train")
-        self.pixels = pixels
-
-    def __call__(self, indices: np.ndarray) -> np.ndarray:
-        return self.pixels[indices] / np.float32(255)

@@ -50,15 +50,13 @@ class LoadedData(tuple):
 
     spec: the data spec that loads exactly this again ("mnist", "fashion-mnist", "sample"
     or "idx:/absolute/folder"); source: a sentence for titles and logs
-    ("MNIST sample (4,000 train / 1,000 test)"); pixels: (x_train, x_test) as uint8
-    (N, 784) when asked for with keep_pixels=True, else None.
+    ("MNIST sample (4,000 train / 1,000 test)").
     """
 
-    def __new__(cls, train: tuple, test: tuple, spec: str, source: str, pixels=None) -> "LoadedData":
+    def __new__(cls, train: tuple, test: tuple, spec: str, source: str) -> "LoadedData":
         obj = super().__new__(cls, (train, test))
         obj.spec = spec
         obj.source = source
-        obj.pixels = pixels
         return obj
 
 
@@ -71,7 +69,6 @@ def load_mnist(
     idx_dir: str | os.PathLike | None = None,
     data_home: str | os.PathLike | None = None,
     download: bool = True,
-    keep_pixels: bool = False,
 ) -> LoadedData:
     """Load MNIST like the book: ((x_train, t_train), (x_test, t_test)), with .source and .spec.
 
@@ -81,8 +78,7 @@ def load_mnist(
     with a DataFallbackWarning), "mnist" or "fashion-mnist" (full, or DataError), or
     "sample". idx_dir: load a folder of IDX files instead. download: False never touches
     the network; a failed download raises DownloadError, a DataError (for "default": falls
-    back to the sample, whatever the failure). keep_pixels: also return the uint8 images in `.pixels`, at no cost (they
-    are what normalize starts from).
+    back to the sample, whatever the failure).
     """
     if idx_dir is not None:
         arrays, spec = load_idx_dir(idx_dir), f"idx:{Path(idx_dir).resolve()}"
@@ -118,7 +114,6 @@ def load_mnist(
         convert(arrays["x_test"], arrays["t_test"]),
         spec,
         describe(spec, arrays),
-        (arrays["x_train"], arrays["x_test"]) if keep_pixels else None,
     )
 
 

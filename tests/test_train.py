@@ -14,7 +14,7 @@ import pytest
 from matplotlib.image import imread
 
 from ch05.two_layer_net import TwoLayerNet
-from common.trainer import DIVERGENCE_FACTOR, PixelBatches, Trainer, TrainingDiverged
+from common.trainer import DIVERGENCE_FACTOR, Trainer, TrainingDiverged
 from datasets.mnist import load_mnist
 from tooling.atomic import atomic_path
 from tooling.runs import read_params, read_run
@@ -380,27 +380,3 @@ def test_history_json_is_strict_json(tmp_path):
     out = tmp_path / "run"
     run("train.py", "--data", "sample", "--lr", "100", "--out", str(out), "--quiet", "--no-plots")
     json.loads((out / "history.json").read_text(), parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
-
-
-def test_batches_from_uint8_pixels_give_the_same_history_number_for_number():
-    data = load_mnist(dataset="sample", keep_pixels=True)
-    (x_train, t_train), (x_test, t_test) = data
-    pixels = data.pixels[0]
-    assert pixels.dtype == np.uint8 and pixels.shape == x_train.shape
-    histories = []
-    for batches in (None, PixelBatches(pixels, x_train)):
-        net = TwoLayerNet(784, 20, 10, seed=2, dtype=np.float32)
-        trainer = Trainer(net, x_train, t_train, x_test, t_test, iterations=130, seed=2, batches=batches)
-        histories.append(without_times(trainer.run()))
-    assert histories[0] == histories[1]
-
-
-def test_pixels_that_are_not_the_images_are_refused(sample):
-    x_train, t_train, x_test, t_test = sample
-    pixels = load_mnist(dataset="sample", keep_pixels=True).pixels[0]
-    shifted = np.roll(pixels, 1, axis=0)  # other images
-    for wrong in (shifted, pixels.astype(np.float32)):
-        with pytest.raises(ValueError, match="pixels must be uint8 images"):
-            PixelBatches(wrong, x_train)
-    with pytest.raises(ValueError, match="pixels"):
-        PixelBatches(pixels, x_train.astype(np.float64))
