@@ -113,8 +113,9 @@ def _values(values: Mapping[str, float], names: str) -> dict[str, str]:
 def draw_buy_apple_graph(values: Mapping[str, float], path: str | os.PathLike) -> Figure:
     """Two apples with tax, forward and backward (book figure 5-16, p.137).
 
-    values: the variables of ch05/buy_apple.py by their names, forward (apple, apple_num,
-    apple_price, tax, price) and backward (dprice, dapple_price, dtax, dapple, dapple_num).
+    values: a mapping (a dict, or vars() of the code) holding the variables of
+    ch05/buy_apple.py by their names, forward (apple, apple_num, apple_price, tax, price) and
+    backward (dprice, dapple_price, dtax, dapple, dapple_num); other entries are ignored.
     Writes an 800 x 290 PNG; returns the figure.
     """
     v = _values(values, "apple apple_num apple_price tax price dprice dapple_price dtax dapple dapple_num")
@@ -137,10 +138,10 @@ def draw_buy_apple_graph(values: Mapping[str, float], path: str | os.PathLike) -
 def draw_buy_apple_orange_graph(values: Mapping[str, float], path: str | os.PathLike) -> Figure:
     """Two apples and three oranges with tax, forward and backward (book figure 5-17, p.140).
 
-    values: the variables of ch05/buy_apple_orange.py by their names, forward (apple,
-    apple_num, apple_price, orange, orange_num, orange_price, all_price, tax, price) and
-    backward (the same names with a leading d). Writes an 800 x 400 PNG; returns the
-    figure.
+    values: a mapping holding the variables of ch05/buy_apple_orange.py by their names,
+    forward (apple, apple_num, apple_price, orange, orange_num, orange_price, all_price, tax,
+    price) and backward (the same names with a leading d); other entries are ignored.
+    Writes an 800 x 400 PNG; returns the figure.
     """
     v = _values(
         values,
