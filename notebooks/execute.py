@@ -3,12 +3,15 @@
     pip install -r requirements-dev.txt      # nbclient and ipykernel
     python notebooks/execute.py              # rewrites notebooks/ch05.ipynb with fresh outputs
     python notebooks/execute.py --check      # runs it and writes nothing
+    python notebooks/execute.py --thumbnails # README thumbnails (docs/notebook-*.png) from the stored outputs
 
 The kernel starts in notebooks/, as `jupyter lab notebooks/ch05.ipynb` starts it. No timing
 is recorded in the file, so two runs on one machine store the same bytes.
 Exit codes: 0 ran, 1 a cell raised (nothing is written), 2 nbclient or ipykernel missing.
 """
 
+import base64
+import io
 import sys
 import time
 from pathlib import Path
@@ -23,6 +26,15 @@ from tooling.cli import OneLineArgumentParser
 
 NOTEBOOK = Path(__file__).with_name("ch05.ipynb")
 MAX_BYTES = 1_500_000  # stored with its pictures, the file must stay easy to view and to clone
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+# One picture from each part of the notebook, for the README: cell id -> docs/notebook-NAME.png.
+THUMBNAILS = {
+    "buy-apple-orange-graph": "graph",
+    "relu": "relu",
+    "train": "accuracy",
+    "weights": "weights",
+    "mistakes": "mistakes",
+}
 
 
 def execute_notebook(path: Path = NOTEBOOK, timeout: int = 600):
@@ -45,12 +57,35 @@ def execute_notebook(path: Path = NOTEBOOK, timeout: int = 600):
     return nb
 
 
+def write_thumbnails(nb, folder: Path = DOCS, width: int = 280) -> list[Path]:
+    """Copies `width` pixels wide of the pictures that the cells of THUMBNAILS show, as folder/notebook-NAME.png."""
+    from PIL import Image  # Pillow comes with matplotlib
+
+    written = []
+    for cell in nb.cells:
+        if cell.get("id") not in THUMBNAILS:
+            continue
+        (png,) = [o.data["image/png"] for o in cell.outputs if "image/png" in o.get("data", {})]
+        image = Image.open(io.BytesIO(base64.b64decode(png)))
+        image.thumbnail((width, width * image.height // image.width))
+        path = folder / f"notebook-{THUMBNAILS[cell.id]}.png"
+        with atomic_path(path) as tmp:
+            # 256 colours are plenty at this size and make the files several times smaller.
+            image.convert("RGB").quantize(256).save(tmp, optimize=True)
+        written.append(path)
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineArgumentParser(
         description="Execute notebooks/ch05.ipynb in a fresh kernel and store its outputs.",
         epilog="Exit codes: 0 ran, 1 a cell raised, 2 nbclient or ipykernel missing.",
     )
-    parser.add_argument("--check", action="store_true", help="run the notebook, write nothing")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--check", action="store_true", help="run the notebook, write nothing")
+    what.add_argument(
+        "--thumbnails", action="store_true", help="run nothing: write docs/notebook-*.png from the stored outputs"
+    )
     args = parser.parse_args(argv)
     try:
         import nbformat
@@ -58,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as err:
         print(f"execute.py: error: {err.name} is missing; pip install -r requirements-dev.txt", file=sys.stderr)
         return 2
+    if args.thumbnails:
+        for path in write_thumbnails(nbformat.read(NOTEBOOK, as_version=4)):
+            print(f"wrote {path.relative_to(DOCS.parent)}")
+        return 0
     start = time.perf_counter()
     try:
         nb = execute_notebook(NOTEBOOK)

@@ -1,5 +1,6 @@
 """The pictures that teach: the apple graphs and what evaluate.py draws, checked for their content."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -215,3 +216,24 @@ def test_confusion_matrix_is_scikit_learns_and_counts_every_test_image(trained, 
     # Negative control: half the test set sums to half.
     half = plot_confusion(t_test[:500], predicted[:500], "half", tmp_path / "half.png")
     assert sum(int(t.get_text()) for t in half.axes[0].texts) == 500
+
+
+# ------------------------------------------------------------------------ the READMEs
+
+
+def linked_files(markdown: Path) -> list[str]:
+    """The local files a Markdown file links to (images included), without #fragments."""
+    return re.findall(r"\]\(((?!https?:|#)[^)\s#]+)", markdown.read_text(encoding="utf-8"))
+
+
+def test_every_file_the_readmes_link_exists(tmp_path):
+    assert "README.ja.md" in linked_files(ROOT / "README.md")
+    assert "README.md" in linked_files(ROOT / "README.ja.md")
+    for readme in ("README.md", "README.ja.md"):
+        links = linked_files(ROOT / readme)
+        missing = [link for link in links if not (ROOT / link).exists()]
+        assert not missing, f"{readme} links to missing files: {missing}"
+    # Negative control: a link to nothing is found.
+    fake = tmp_path / "README.md"
+    fake.write_text(encoding="utf-8", data="![x](docs/nothing.png) [y](https://example.org) [z](#data) [w](a.md#b)")
+    assert linked_files(fake) == ["docs/nothing.png", "a.md"]
