@@ -14,8 +14,8 @@ if __package__ in (None, ""):
     # repository root; insert the root first so `ch05` and `common` resolve to ours.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ch05.graphs import draw_buy_apple_graph, graph_arguments, write_graph
 from ch05.layer_naive import MulLayer
+from tooling.cli import OneLineArgumentParser
 
 
 def buy_apple() -> dict[str, float]:
@@ -37,13 +37,22 @@ def buy_apple() -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = graph_arguments("Two apples with tax (book p.137): the price and its derivatives.", argv)
+    parser = OneLineArgumentParser(
+        description="Two apples with tax (book p.137): the price and its derivatives.",
+        epilog="Exit codes: 0 done, 2 bad usage or a graph that cannot be written.",
+    )
+    parser.add_argument("--graph", type=Path, help="also draw the computational graph with these numbers into PATH")
+    args = parser.parse_args(argv)
     v = buy_apple()
     # :g prints 6 significant digits: 220.00000000000003 (binary floating point) shows as 220.
     print(f"price: {v['price']:g}")
     print(f"dApple: {v['dapple']:g}")
     print(f"dApple_num: {v['dapple_num']:g}")
     print(f"dTax: {v['dtax']:g}")
+    if args.graph is None:
+        return 0
+    from ch05.graphs import draw_buy_apple_graph, write_graph  # matplotlib only when there is a graph to draw
+
     return write_graph(draw_buy_apple_graph, v, args.graph)
 
 

@@ -14,8 +14,8 @@ if __package__ in (None, ""):
     # insert the repository root first so `ch05` and `common` resolve to ours.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ch05.graphs import draw_buy_apple_orange_graph, graph_arguments, write_graph
 from ch05.layer_naive import AddLayer, MulLayer
+from tooling.cli import OneLineArgumentParser
 
 
 def buy_apple_orange() -> dict[str, float]:
@@ -45,7 +45,12 @@ def buy_apple_orange() -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = graph_arguments("Two apples and three oranges with tax (book p.140): the price and its derivatives.", argv)
+    parser = OneLineArgumentParser(
+        description="Two apples and three oranges with tax (book p.140): the price and its derivatives.",
+        epilog="Exit codes: 0 done, 2 bad usage or a graph that cannot be written.",
+    )
+    parser.add_argument("--graph", type=Path, help="also draw the computational graph with these numbers into PATH")
+    args = parser.parse_args(argv)
     v = buy_apple_orange()
     # :g prints 6 significant digits, so binary rounding (715.0000000000001) does not show.
     print(f"price: {v['price']:g}")
@@ -54,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"dOrange: {v['dorange']:g}")
     print(f"dOrange_num: {v['dorange_num']:g}")
     print(f"dTax: {v['dtax']:g}")
+    if args.graph is None:
+        return 0
+    from ch05.graphs import draw_buy_apple_orange_graph, write_graph  # matplotlib only when there is a graph to draw
+
     return write_graph(draw_buy_apple_orange_graph, v, args.graph)
 
 

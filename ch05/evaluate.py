@@ -77,7 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         draw_pictures(net, x_test, t_test, data.source, args.run)
     except OSError as err:
-        print(f"evaluate.py: error: cannot write pictures into {args.run} ({err.strerror or err})", file=sys.stderr)
+        reason = err.strerror or err
+        print(
+            f"evaluate.py: error: cannot write pictures into {args.run} ({reason}); --no-plots scores only",
+            file=sys.stderr,
+        )
         return 2
     print(f"wrote {args.run}/ ({', '.join(PICTURES)})")
     return 0

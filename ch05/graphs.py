@@ -8,7 +8,6 @@ if __package__ in (None, ""):
     # first on sys.path so `common`, `datasets` and `ch05` resolve to ours.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import argparse
 import os
 from collections.abc import Callable, Mapping
 
@@ -17,7 +16,6 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
-from tooling.cli import OneLineArgumentParser
 from tooling.plotting import save_figure
 
 FORWARD_COLOUR = "black"
@@ -170,25 +168,13 @@ def draw_buy_apple_orange_graph(values: Mapping[str, float], path: str | os.Path
     return fig
 
 
-def graph_arguments(description: str, argv: list[str] | None) -> argparse.Namespace:
-    """The command line of the apple scripts: an optional --graph PATH."""
-    parser = OneLineArgumentParser(
-        description=description, epilog="Exit codes: 0 done, 2 bad usage or unwritable PATH."
-    )
-    parser.add_argument("--graph", type=Path, help="also draw the computational graph with these numbers into PATH")
-    return parser.parse_args(argv)
-
-
-def write_graph(
-    draw: Callable[[Mapping[str, float], Path], Figure], values: Mapping[str, float], path: Path | None
-) -> int:
-    """Draw the graph when a path was given; the exit code (2, with one line, if it cannot be written)."""
-    if path is None:
-        return 0
+def write_graph(draw: Callable[[Mapping[str, float], Path], Figure], values: Mapping[str, float], path: Path) -> int:
+    """draw(values, path) for the apple scripts; their exit code: 0, or 2 with one line if path cannot be written."""
     try:
         draw(values, path)
     except OSError as err:
-        print(f"error: cannot write {path} ({err.strerror or err})", file=sys.stderr)
+        script = Path(sys.argv[0]).name
+        print(f"{script}: error: cannot write {path} ({err.strerror or err}); choose another PATH", file=sys.stderr)
         return 2
     print(f"computational graph drawn to {path}")
     return 0

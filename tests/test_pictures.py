@@ -120,6 +120,19 @@ def test_apple_scripts_draw_their_graph_on_request(tmp_path, script, first_lines
     assert len(bad.stderr.splitlines()) == 1 and "cannot write" in bad.stderr and "Traceback" not in bad.stderr
 
 
+@pytest.mark.parametrize(("args", "imports_matplotlib"), [([], False), (["--graph", "GRAPH"], True)])
+def test_apple_scripts_import_matplotlib_only_to_draw(tmp_path, args, imports_matplotlib):
+    code = (
+        "import runpy, sys\n"
+        "sys.argv = ['buy_apple.py', *sys.argv[1:]]\n"
+        "try:\n    runpy.run_path('ch05/buy_apple.py', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('matplotlib loaded:', 'matplotlib' in sys.modules)\n"
+    )
+    result = run("-c", code, *[str(tmp_path / "g.png") if a == "GRAPH" else a for a in args])
+    assert result.stdout.splitlines()[-1] == f"matplotlib loaded: {imports_matplotlib}", result.stderr
+
+
 # ----------------------------------------------------------- inside a trained network
 
 
