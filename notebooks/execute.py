@@ -15,6 +15,7 @@ import io
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 if __package__ in (None, ""):
     # Run as `python notebooks/execute.py`, Python puts notebooks/ first on sys.path; insert
@@ -23,6 +24,9 @@ if __package__ in (None, ""):
 
 from tooling.atomic import atomic_path
 from tooling.cli import OneLineArgumentParser
+
+if TYPE_CHECKING:  # nbformat comes with the test tools; importing this file must not need it
+    from nbformat import NotebookNode
 
 NOTEBOOK = Path(__file__).with_name("ch05.ipynb")
 MAX_BYTES = 1_500_000  # stored with its pictures, the file must stay easy to view and to clone
@@ -37,7 +41,7 @@ THUMBNAILS = {
 }
 
 
-def execute_notebook(path: Path = NOTEBOOK, timeout: int = 600):
+def execute_notebook(path: Path = NOTEBOOK, timeout: int = 600) -> "NotebookNode":
     """Execute every cell of the notebook at `path` in a fresh python3 kernel; returns the executed
     nbformat.NotebookNode. Raises nbclient.exceptions.CellExecutionError at the first cell that fails."""
     import nbformat
@@ -57,7 +61,7 @@ def execute_notebook(path: Path = NOTEBOOK, timeout: int = 600):
     return nb
 
 
-def write_thumbnails(nb, folder: Path = DOCS, width: int = 280) -> list[Path]:
+def write_thumbnails(nb: "NotebookNode", folder: Path = DOCS, width: int = 280) -> list[Path]:
     """Copies `width` pixels wide of the pictures that the cells of THUMBNAILS show, as folder/notebook-NAME.png."""
     from PIL import Image  # Pillow comes with matplotlib
 
