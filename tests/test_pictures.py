@@ -138,11 +138,11 @@ def test_apple_scripts_import_matplotlib_only_to_draw(tmp_path, args, imports_ma
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A run folder of a TwoLayerNet trained briefly on the sample (400 updates, float32), and its data."""
+    """A run folder of a TwoLayerNet trained briefly on the sample (100 updates, float32), and its data."""
     data = load_mnist(dataset="sample")
     (x_train, t_train), (x_test, t_test) = data
     net = TwoLayerNet(784, 50, 10, seed=0, dtype=np.float32)
-    history = Trainer(net, x_train, t_train, x_test, t_test, iterations=400, seed=0).run()
+    history = Trainer(net, x_train, t_train, x_test, t_test, iterations=100, seed=0).run()
     folder = tmp_path_factory.mktemp("run")
     config = {"data": "sample", "data_source": data.source, "network": "TwoLayerNet(784, 50, 10)"}
     write_run(folder, history, net.params, config, plots=False)
