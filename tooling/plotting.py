@@ -1,4 +1,4 @@
-"""The pictures of training runs: accuracy, loss, runs compared; and the one way figures are saved.
+"""The pictures of training runs: curves, what a trained network learned, and the one way figures are saved.
 
 Figures are made with matplotlib's object API (no pyplot), so drawing needs no display,
 touches no global state, and every file is written atomically.
@@ -90,3 +90,98 @@ def plot_compare(runs: list[tuple[str, str, object]], path: str | os.PathLike) -
         ax.plot(epochs, [e.train_acc for e in history.evaluations], color=colour, linestyle="--", alpha=0.7)
     ax.legend(loc="lower right", fontsize=8)
     save_figure(fig, path)
+
+
+# ------------------------------------------------------------- inside a trained network
+# What ch05/evaluate.py writes into a run folder, and what the notebook shows.
+
+
+def square_images(x: np.ndarray) -> np.ndarray:
+    """(N, D) or (N, 1, H, W) images as (N, side, side); D must be a square (784 -> 28 x 28)."""
+    x = np.asarray(x)
+    side = int(round(np.sqrt(np.prod(x.shape[1:]))))
+    if side * side != np.prod(x.shape[1:]):
+        raise ValueError(f"images of {np.prod(x.shape[1:])} values are not square; expected e.g. 784 = 28 x 28")
+    return x.reshape(len(x), side, side)
+
+
+def _tile_grid(fig: Figure, count: int, columns: int) -> list:
+    rows = -(-count // columns)  # ceiling division
+    axes = [fig.add_subplot(rows, columns, i + 1) for i in range(count)]
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return axes
+
+
+def plot_weights(W1: np.ndarray, path: str | os.PathLike, columns: int = 10) -> Figure:
+    """Each hidden unit's input weights as an image: one tile per column of W1 (D, H), D = side².
+
+    Red where a bright pixel raises the unit's input, blue where it lowers it; each tile is
+    scaled to its own largest |weight| and centred on 0, so white means "ignores this pixel".
+    Writes an 800-pixel-wide PNG (10 tiles a row); returns the figure.
+    """
+    tiles = square_images(np.asarray(W1).T)
+    rows = -(-len(tiles) // columns)
+    fig = Figure(figsize=(8, 0.8 * rows + 0.6))
+    fig.suptitle(f"Input weights of the {len(tiles)} hidden units (W1; red +, blue -, white 0)", fontsize=11)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=1 - 0.5 / (0.8 * rows + 0.6), wspace=0.08, hspace=0.08)
+    for ax, tile in zip(_tile_grid(fig, len(tiles), columns), tiles, strict=True):
+        limit = float(np.abs(tile).max()) or 1.0  # an all-zero unit is drawn white, not as NaN
+        # Nearest: one flat square per weight, which is the truth and compresses 3x better.
+        ax.imshow(tile, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+    save_figure(fig, path)
+    return fig
+
+
+def plot_mistakes(
+    images: np.ndarray,
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    path: str | os.PathLike,
+    most: int = 24,
+    columns: int = 8,
+) -> Figure:
+    """The most confident mistakes first: each misclassified image titled "true → predicted (p)".
+
+    images: (N, D) or (N, 1, side, side); labels: (N,) integers; probabilities: (N, classes),
+    softmax of the network's scores. Draws up to `most` images; returns the figure.
+    """
+    predicted = probabilities.argmax(axis=1)
+    confidence = probabilities.max(axis=1)
+    wrong = np.flatnonzero(predicted != labels)
+    # Stable sort: among equal confidences, the earlier test image comes first.
+    shown = wrong[np.argsort(-confidence[wrong], kind="stable")][:most]
+    rows = max(-(-len(shown) // columns), 1)
+    fig = Figure(figsize=(8, 1.15 * rows + 0.5))
+    fig.suptitle(
+        f"{len(wrong):,} of {len(labels):,} test images misclassified; the {len(shown)} most confident "
+        "(true → predicted, probability)",
+        fontsize=10,
+    )
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=1 - 0.45 / (1.15 * rows + 0.5), hspace=0.35)
+    brightest = float(np.max(images)) or 1.0  # 1.0 for normalised images, 255 for raw pixels
+    for ax, i in zip(_tile_grid(fig, len(shown), columns), shown, strict=True):
+        ax.imshow(square_images(images[i : i + 1])[0], cmap="gray_r", vmin=0, vmax=brightest, interpolation="nearest")
+        ax.set_title(f"{labels[i]} → {predicted[i]} ({confidence[i]:.2f})", fontsize=9)
+    save_figure(fig, path)
+    return fig
+
+
+def plot_confusion(labels: np.ndarray, predicted: np.ndarray, title: str, path: str | os.PathLike) -> Figure:
+    """Confusion matrix of integer labels (N,) against predictions (N,), drawn by scikit-learn.
+
+    Rows are the true classes, columns the predicted ones; every image counts once, so the
+    matrix sums to N. Writes a 600 x 600 PNG; returns the figure.
+    """
+    # Imported here: scikit-learn's metrics take over a second to import, which every
+    # train.py run that draws its curves would pay for nothing.
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    fig = Figure(figsize=(6, 6))
+    ax = fig.add_subplot(1, 1, 1)
+    ConfusionMatrixDisplay.from_predictions(labels, predicted, ax=ax, colorbar=False, cmap="Blues", values_format="d")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    save_figure(fig, path)
+    return fig
