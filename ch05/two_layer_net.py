@@ -50,7 +50,7 @@ class TwoLayerNet:
 
         self.layers = OrderedDict()
         # The first layer's input is the data: nobody needs its gradient, so skip computing it
-        # (the largest product of the backward pass: 19% of the book run, bench_train.py --ablate).
+        # (the largest product of the backward pass: 27% of the book run, bench_train.py --ablate).
         self.layers["Affine1"] = Affine(self.params["W1"], self.params["b1"], need_dx=False)
         self.layers["Relu1"] = Relu()
         self.layers["Affine2"] = Affine(self.params["W2"], self.params["b2"])

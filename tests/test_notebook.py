@@ -49,6 +49,11 @@ def assert_in_step(nb) -> None:
     backprop, straddling, one_side = (float(line.rsplit(" ", 1)[1]) for line in steps)
     assert abs(one_side - backprop) < 1e-6 * abs(backprop) < abs(straddling - backprop)
 
+    graded = stdout(nb, "check-your-own-layers")
+    assert "ReluMaskOnly: FAIL, the upstream gradient is dropped" in graded
+    assert "ReluWritesDout: FAIL, backward modifies dout in place" in graded
+    assert graded.count("NOT IMPLEMENTED") == 6 and "FAIL: 0 of 6 classes found pass" in graded
+
     last = stdout(nb, "train").strip().splitlines()[-1]
     assert last.startswith("after 2,000 iterations") and float(last.rsplit(" ", 1)[1]) >= 0.9
 
