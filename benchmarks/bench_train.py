@@ -33,8 +33,8 @@ import warnings
 from pathlib import Path
 
 if __package__ in (None, ""):
-    # Run as `python benchmarks/bench_train.py`, Python puts benchmarks/ first on sys.path;
-    # insert the repository root first so `common`, `datasets` and `ch05` resolve to ours.
+    # Run as a file (python benchmarks/bench_train.py, or from inside benchmarks/), Python puts benchmarks/ first on
+    # sys.path: put the repository root before it, so this project's packages are the ones imported.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 if __package__ in (None, ""):
-    # Run as `python ch05/buy_apple_orange.py`, Python puts ch05/ first on sys.path;
-    # insert the repository root first so `ch05` and `common` resolve to ours.
+    # Run as a file (python ch05/buy_apple_orange.py, or from inside ch05/), Python puts ch05/ first on
+    # sys.path: put the repository root before it, so this project's packages are the ones imported.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ch05.layer_naive import AddLayer, MulLayer

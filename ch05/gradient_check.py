@@ -17,8 +17,8 @@ import warnings
 from pathlib import Path
 
 if __package__ in (None, ""):
-    # Run as `python ch05/gradient_check.py`, Python puts ch05/ first on sys.path; insert
-    # the repository root first so `common`, `datasets` and `ch05` resolve to ours.
+    # Run as a file (python ch05/gradient_check.py, or from inside ch05/), Python puts ch05/ first on
+    # sys.path: put the repository root before it, so this project's packages are the ones imported.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
@@ -83,7 +83,8 @@ def check_network(
 ) -> list[Comparison]:
     """Compare net.gradient with net.numerical_gradient (book p.162), one Comparison per parameter.
 
-    subset: check only that many randomly chosen entries of each parameter (faster).
+    subset: check only that many randomly chosen entries of each parameter, with
+    numerical_gradient_at on net.loss (every entry would take minutes on a large network).
     """
     grad_backprop = {key: value.copy() for key, value in net.gradient(x, t).items()}
     if subset is None:

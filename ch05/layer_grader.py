@@ -22,8 +22,8 @@ from pathlib import Path
 from types import ModuleType
 
 if __package__ in (None, ""):
-    # Run as a file (python ch05/NAME.py, or from inside ch05/): put the repository root
-    # first on sys.path so `common`, `datasets` and `ch05` resolve to ours.
+    # Run as a file (python ch05/layer_grader.py, or from inside ch05/), Python puts ch05/ first on
+    # sys.path: put the repository root before it, so this project's packages are the ones imported.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if __package__ in (None, ""):
-    # Run as `python notebooks/execute.py`, Python puts notebooks/ first on sys.path; insert
-    # the repository root first so `tooling` resolves to ours.
+    # Run as a file (python notebooks/execute.py, or from inside notebooks/), Python puts notebooks/ first on
+    # sys.path: put the repository root before it, so this project's packages are the ones imported.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tooling.atomic import atomic_path
