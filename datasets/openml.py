@@ -40,7 +40,7 @@ MNIST_TEST_COUNTS = (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009)
 # counts: the per-class counts of the training and test rows, in that order; they also give
 # the split (the first sum(train counts) rows train). download_mb: the gzipped ARFF file, for
 # the line announcing a download: MNIST estimated by writing the shipped sample as OpenML's
-# ARFF and gzipping it (x 14), Fashion-MNIST as the issue-11 report measured it.
+# ARFF and gzipping it (x 14), Fashion-MNIST from an earlier measured download (40 MB).
 OPENML = {
     "mnist": {
         "data_id": 554,
@@ -62,8 +62,8 @@ PROBE_TIMEOUT = 3.0  # seconds to learn that OpenML cannot be reached at all (na
 # before the whole download is abandoned. Worst case within 30 s: 3 s of probe, 1 s importing
 # scikit-learn, 15 s of silence, then the 3 x 1 s pauses of its retries of the first request.
 STALL_TIMEOUT = 15.0
-# How long scikit-learn's ARFF parser takes for 70,000 rows, for the announcement: 10 s in the
-# issue-11 report, 37 s and 54 s measured on a busy 2-core machine.
+# How long scikit-learn's ARFF parser takes for 70,000 rows, for the announcement: 10 s measured
+# on an earlier machine, 37 s and 54 s on a busy 2-core machine.
 CONVERT_SECONDS = "10 to 60"
 STALE_SECONDS = 3600  # a temporary download folder untouched this long belongs to a killed process
 
