@@ -87,6 +87,26 @@ EXACT_LOSS_IGNORING_DOUT = BOOK_SOFTMAX.replace(
     "np.log(self.y[np.arange(n), t] + 1e-7)", "np.log(self.y[np.arange(n), t])"
 )
 
+BOOK_PAGE_AFFINE = """
+import numpy as np
+
+
+class Affine:  # the book's p.152, before its common/layers.py adds tensor input
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+        self.x = self.dW = self.db = None
+
+    def forward(self, x):
+        self.x = x
+        return np.dot(x, self.W) + self.b
+
+    def backward(self, dout):
+        dx = np.dot(dout, self.W.T)
+        self.dW = np.dot(self.x.T, dout)
+        self.db = np.sum(dout, axis=0)
+        return dx
+"""
+
 # The book's own import works here: common.functions has cross_entropy_error, without the 1e-7.
 BOOK_IMPORTS_IGNORING_DOUT = BOOK_SOFTMAX.replace(
     "from common.functions import softmax", "from common.functions import cross_entropy_error, softmax"
@@ -132,6 +152,7 @@ BOOK_IMPORTS_IGNORING_DOUT = BOOK_SOFTMAX.replace(
         (BOOK_SOFTMAX, "SoftmaxWithLoss", "the loss adds 1e-7 inside the log"),
         (EXACT_LOSS_IGNORING_DOUT, "SoftmaxWithLoss", "backward ignores dout"),
         (BOOK_IMPORTS_IGNORING_DOUT, "SoftmaxWithLoss", "backward ignores dout"),
+        (BOOK_PAGE_AFFINE, "Affine", "forward does not take tensor input: x of shape (2, 1, 3, 3) raised ValueError"),
     ],
 )
 def test_each_wrong_layer_is_named_for_what_it_is(tmp_path, source, name, sentence):
